@@ -1,0 +1,5 @@
+import { render } from 'preact';
+import { Popup } from '../../src/ui/popup/Popup';
+import '../../src/ui/styles.css';
+
+render(<Popup />, document.getElementById('app')!);

@@ -1,0 +1,22 @@
+/** Every connector Gleaner ships. Adding a service: add its folder and one line here. */
+import { amazonConnector } from './amazon';
+import type { ConnectorDefinition } from './types';
+
+export const connectors: readonly ConnectorDefinition[] = [amazonConnector];
+
+export function connectorByKey(key: string): ConnectorDefinition | undefined {
+  return connectors.find((connector) => connector.key === key);
+}
+
+/** The connector whose declared hosts include `url`'s host, if any. */
+export function connectorForUrl(url: string): ConnectorDefinition | undefined {
+  let host: string;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:') return undefined;
+    host = parsed.hostname;
+  } catch {
+    return undefined;
+  }
+  return connectors.find((connector) => connector.hosts.includes(host));
+}

@@ -1,0 +1,109 @@
+/**
+ * What a connector declares. Adding a service means adding a folder under
+ * `src/connectors/<key>/` that exports one `ConnectorDefinition`, and listing
+ * it in `registry.ts`; nothing else switches on connector keys.
+ */
+import type { z } from 'zod';
+import type {
+  AccountHint,
+  BatchWarning,
+  CoverageClaim,
+  Observation,
+} from '../core/model';
+
+export type FieldMergePolicy =
+  /** Default: the newest observation's value wins, but never an empty value or a truncated prefix over a fuller one. */
+  | 'newest'
+  /** Keep the largest value (numbers or ISO strings), e.g. `update_time`. */
+  | 'max';
+
+export interface StreamDefinition {
+  name: string;
+  displayName: string;
+  /** Fields of `data` whose values, as strings joined by `|`, form the key. */
+  primaryKey: string[];
+  /** Field of `data` holding the event time (`YYYY-MM-DD` or ISO instant). */
+  eventTimeField: string;
+  /**
+   * Cross-method identity rule: when true, equal keys seen by different
+   * acquisition methods are one logical record (M2).
+   */
+  crossMethodIdentity: boolean;
+  /**
+   * When true, a `full` claim by one method may tombstone records that only
+   * another method observed (M6). Almost always false.
+   */
+  crossMethodReconciliation: boolean;
+  fieldMerge?: Record<string, FieldMergePolicy>;
+  /** Validates one record's `data` (untrusted input from pages and files). */
+  schema: z.ZodType<Record<string, unknown>>;
+  /** A short owner-facing label for one record. */
+  describe(data: Record<string, unknown>): string;
+}
+
+/** What a page extractor saw on one page. */
+export interface PageCapture {
+  observations: Observation[];
+  coverage: CoverageClaim[];
+  accountHint?: AccountHint;
+  warnings: BatchWarning[];
+}
+
+export interface PageExtractor {
+  /** Does this extractor handle the page at `url`? */
+  matches(url: URL): boolean;
+  /** Reads what the page shows. Pure: only `doc` and `url`, no globals. */
+  extract(doc: Document, url: URL): PageCapture;
+}
+
+/** One file handed to a parser: a bare upload or one entry of a zip. */
+export interface ArtifactFile {
+  /** Path inside the zip, or the uploaded file's name. */
+  path: string;
+  text(): string;
+}
+
+export interface ArtifactParseResult {
+  observations: Observation[];
+  coverage: CoverageClaim[];
+  accountHint?: AccountHint;
+  warnings: BatchWarning[];
+  /** Rows the parser read (including skipped and failed ones). */
+  rowsRead: number;
+  skipped: number;
+  failed: number;
+  /** The files that contributed. */
+  entries: string[];
+}
+
+export interface ArtifactParser {
+  id: string;
+  /** Owner words: "Amazon order history (Retail.OrderHistory CSV)". */
+  displayName: string;
+  /** Does this parser want a file at `path` (inside a zip or uploaded bare)? */
+  claims(path: string): boolean;
+  /** Parses every claimed file of one upload together (numbered parts merge). */
+  parse(files: ArtifactFile[]): ArtifactParseResult;
+}
+
+export interface ConnectorDefinition {
+  key: string;
+  displayName: string;
+  /** Hosts whose pages this connector reads; nothing else is ever read. */
+  hosts: string[];
+  /** Match patterns for the content script. */
+  matches: string[];
+  streams: StreamDefinition[];
+  extractorVersion: string;
+  parserVersion: string;
+  pageExtractor: PageExtractor;
+  artifactParsers: ArtifactParser[];
+  /** Owner-facing steps to request the all-time export. */
+  exportSteps: string[];
+  /**
+   * The account hint for an account the owner names when importing a file
+   * that carries no account signal, shaped like the hint the pages give, so
+   * later captures of that account route to the same connection.
+   */
+  accountHintFromOwnerName?(name: string): AccountHint | undefined;
+}

@@ -1,0 +1,66 @@
+/**
+ * Per-field merge of one logical record's observations (M4): the newest
+ * observation wins field by field, but a present value is never replaced by a
+ * missing or empty one, nor a text by a truncated prefix of itself.
+ *
+ * The merged value is a pure function of the *set* of versions (sorted by
+ * their `asOf`, never by arrival), so batches merge in any order to the same
+ * result (M10).
+ */
+import type { RecordVersion } from './model';
+import type { FieldMergePolicy } from '../connectors/types';
+
+export function isEmptyValue(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  return false;
+}
+
+const ELLIPSIS = /(\s*(…|\.\.\.))+$/u;
+
+/** True when `shorter` is `longer` cut off (optionally marked with an ellipsis). */
+export function isTruncationOf(shorter: string, longer: string): boolean {
+  const stem = shorter.replace(ELLIPSIS, '').trimEnd();
+  return stem.length > 0 && stem.length < longer.length && longer.startsWith(stem);
+}
+
+export function mergeField(current: unknown, incoming: unknown, policy: FieldMergePolicy = 'newest'): unknown {
+  if (isEmptyValue(incoming)) return current;
+  if (isEmptyValue(current)) return incoming;
+  if (policy === 'max') {
+    return compareValues(incoming, current) > 0 ? incoming : current;
+  }
+  if (typeof current === 'string' && typeof incoming === 'string' && isTruncationOf(incoming, current)) {
+    return current;
+  }
+  return incoming;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** Deterministic order: oldest data first, ties broken by method then batch id. */
+export function compareVersions(a: RecordVersion, b: RecordVersion): number {
+  if (a.asOf !== b.asOf) return a.asOf < b.asOf ? -1 : 1;
+  if (a.method !== b.method) return a.method < b.method ? -1 : 1;
+  const aFirst = [...a.batchIds].sort()[0] ?? '';
+  const bFirst = [...b.batchIds].sort()[0] ?? '';
+  return aFirst < bFirst ? -1 : aFirst > bFirst ? 1 : 0;
+}
+
+export function mergeVersions(
+  versions: readonly RecordVersion[],
+  policies: Record<string, FieldMergePolicy> = {},
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const version of [...versions].sort(compareVersions)) {
+    for (const [field, value] of Object.entries(version.data)) {
+      const next = mergeField(merged[field], value, policies[field]);
+      if (next !== undefined) merged[field] = next;
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,64 @@
+/**
+ * The message API between extension contexts and the background worker.
+ * Every request is parsed with its zod schema on arrival (content scripts are
+ * untrusted: they run on other people's pages). See docs/MESSAGES.md.
+ */
+import { z } from 'zod';
+import { AccountHint, BatchWarning, CoverageClaim, Observation } from '../core/model';
+
+const Id = z.string().min(1).max(100);
+
+export const CaptureSubmit = z.object({
+  connectorKey: z.string().min(1).max(40),
+  pageUrl: z.string().url().max(2048),
+  extractorVersion: z.string().max(32),
+  observations: z.array(Observation).max(2000),
+  coverage: z.array(CoverageClaim).max(20),
+  accountHint: AccountHint.optional(),
+  warnings: z.array(BatchWarning).max(50),
+});
+export type CaptureSubmit = z.infer<typeof CaptureSubmit>;
+
+export const ArtifactTarget = z.union([
+  z.object({ connectionId: Id }),
+  z.object({ newConnection: z.object({ accountName: z.string().max(200) }) }),
+]);
+export type ArtifactTarget = z.infer<typeof ArtifactTarget>;
+
+/** Request schemas by message type. Read-side messages are the stable automation interface. */
+export const requestSchemas = {
+  'capture.submit': CaptureSubmit,
+  'connectors.list': z.object({}),
+  'connections.list': z.object({}),
+  'connections.rename': z.object({ connectionId: Id, displayName: z.string().min(1).max(200) }),
+  'batches.list': z.object({ connectionId: Id }),
+  'records.list': z.object({
+    connectionId: Id,
+    stream: z.string().max(64).optional(),
+    includeTombstoned: z.boolean().default(false),
+    limit: z.number().int().min(1).max(10000).default(500),
+    offset: z.number().int().min(0).default(0),
+  }),
+  'coverage.get': z.object({ connectionId: Id }),
+  'artifact.preview': z.object({ stagedId: Id }),
+  'artifact.commit': z.object({ stagedId: Id, target: ArtifactTarget }),
+  'artifact.discard': z.object({ stagedId: Id }),
+} as const;
+
+export type MessageType = keyof typeof requestSchemas;
+export type RequestOf<T extends MessageType> = z.input<(typeof requestSchemas)[T]>;
+export type ParsedRequestOf<T extends MessageType> = z.output<(typeof requestSchemas)[T]>;
+
+/** Messages only a content script on a connector's host may send. */
+export const CONTENT_SCRIPT_MESSAGES: ReadonlySet<MessageType> = new Set(['capture.submit']);
+
+export interface ErrorReply {
+  ok: false;
+  error: { code: string; message: string };
+}
+export type Reply<T> = { ok: true; data: T } | ErrorReply;
+
+export interface Envelope {
+  type: string;
+  payload: unknown;
+}

@@ -1,0 +1,2 @@
+// The fake browser has no IndexedDB; Dexie runs on fake-indexeddb in unit tests.
+import 'fake-indexeddb/auto';
