@@ -15,7 +15,13 @@ export type FieldMergePolicy =
   /** Default: the newest observation's value wins, but never an empty value or a truncated prefix over a fuller one. */
   | 'newest'
   /** Keep the largest value (numbers or ISO strings), e.g. `update_time`. */
-  | 'max';
+  | 'max'
+  /**
+   * For times: an ISO instant beats a bare day (a page shows a local day, an
+   * export the exact UTC instant); between equals, the newest wins. The
+   * default for every stream's event-time field.
+   */
+  | 'most_precise';
 
 export interface StreamDefinition {
   name: string;

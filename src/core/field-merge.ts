@@ -28,6 +28,9 @@ export function isTruncationOf(shorter: string, longer: string): boolean {
 export function mergeField(current: unknown, incoming: unknown, policy: FieldMergePolicy = 'newest'): unknown {
   if (isEmptyValue(incoming)) return current;
   if (isEmptyValue(current)) return incoming;
+  if (policy === 'most_precise' && typeof current === 'string' && typeof incoming === 'string' && precision(current) !== precision(incoming)) {
+    return precision(incoming) > precision(current) ? incoming : current;
+  }
   if (policy === 'max') {
     return compareValues(incoming, current) > 0 ? incoming : current;
   }
@@ -35,6 +38,16 @@ export function mergeField(current: unknown, incoming: unknown, policy: FieldMer
     return current;
   }
   return incoming;
+}
+
+/** 0 for a bare day, 1 for anything with a clock time. */
+function precision(time: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(time) ? 0 : 1;
+}
+
+/** A stream's field policies, with its event-time field preferring precision. */
+export function fieldPolicies(stream: { eventTimeField: string; fieldMerge?: Record<string, FieldMergePolicy> }): Record<string, FieldMergePolicy> {
+  return { [stream.eventTimeField]: 'most_precise', ...stream.fieldMerge };
 }
 
 function compareValues(a: unknown, b: unknown): number {

@@ -6,7 +6,7 @@
 import type { GleanerDatabase } from '../db/database';
 import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from '../export/canonical-json';
-import { mergeVersions } from './field-merge';
+import { fieldPolicies, mergeVersions } from './field-merge';
 import { newId } from './hash';
 import {
   EventTime,
@@ -132,7 +132,7 @@ export function prepareObservations(
           { data: earlier.data, method: input.method, batchIds: ['a'], asOf: '0' },
           { data, method: input.method, batchIds: ['b'], asOf: '1' },
         ],
-        stream.fieldMerge,
+        fieldPolicies(stream),
       );
       return;
     }
@@ -246,7 +246,7 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
       const version: RecordVersion = { data: entry.data, method: input.method, batchIds: [batchId], asOf: input.dataAsOf };
       const before = existing[index];
       const versions = before ? addVersion(before.versions, version) : [version];
-      const data = mergeVersions(versions, entry.stream.fieldMerge);
+      const data = mergeVersions(versions, fieldPolicies(entry.stream));
       const eventTime = eventTimeOf(entry.stream, data);
       const observedTime = eventTimeOf(entry.stream, entry.data);
       if (observedTime) {

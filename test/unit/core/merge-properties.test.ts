@@ -33,9 +33,10 @@ const generatedBatch = fc.record({
 });
 const sequence = fc.array(generatedBatch, { minLength: 1, maxLength: 10 });
 
-type Generated = fc.ArbitraryOf<typeof generatedBatch> & { batchId: string; dataAsOf: string };
+type RawBatch = typeof generatedBatch extends fc.Arbitrary<infer T> ? T : never;
+type Generated = RawBatch & { batchId: string; dataAsOf: string };
 
-function label(batches: fc.ArbitraryOf<typeof generatedBatch>[]): Generated[] {
+function label(batches: RawBatch[]): Generated[] {
   // Deterministic ids and data times: the nth batch's data is the nth newest.
   return batches.map((batch, index) => ({ ...batch, batchId: `b${String(index).padStart(3, '0')}`, dataAsOf: `2025-01-01T00:00:${String(index).padStart(2, '0')}Z` }));
 }
