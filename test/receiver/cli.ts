@@ -2,8 +2,7 @@
  * Run the test receiver as a standalone process, e.g. for manual testing of
  * the extension against http://127.0.0.1:7662.
  *
- *   node --experimental-strip-types test/receiver/cli.ts --port 7662 [--host 127.0.0.1] [--data-file f.json]   (Node >= 22.6)
- *   node --import ./test/receiver/register-ts.mjs test/receiver/cli.ts --port 7662 [--data-file f.json]          (Node 20)
+ *   npx tsx test/receiver/cli.ts --port 7662 [--host 127.0.0.1] [--data-file f.json]
  */
 import { startReceiver } from './server.ts';
 

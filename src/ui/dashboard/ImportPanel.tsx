@@ -150,7 +150,7 @@ export function ImportPanel(props: { onImported(connectionId: string): void }) {
         <div class="receipt" role="status" data-testid="import-receipt" data-outcome={receipt.outcome} data-batch-id={receipt.batch.id}>
           <h3>{receipt.outcome === 'already_imported' ? 'Already imported — here is the original receipt' : 'Imported'}</h3>
           <p>{summariseCounts(receipt.batch.counts)}.</p>
-          {receipt.batch.eventRange && <p>Covered through {formatWindow(receipt.batch.eventRange.start, receipt.batch.eventRange.end)}.</p>}
+          {receipt.batch.eventRange && <p>Covers {formatWindow(receipt.batch.eventRange.start, receipt.batch.eventRange.end)}.</p>}
           <p class="hint">Next: visit Your Orders on the site now and then to keep recent orders current.</p>
         </div>
       )}

@@ -62,7 +62,7 @@ export class DashboardPage {
     return {
       outcome: (await receipt.getAttribute('data-outcome')) ?? '',
       batchId: (await receipt.getAttribute('data-batch-id')) ?? '',
-      text: (await receipt.textContent()) ?? '',
+      text: (await receipt.innerText()) ?? '',
     };
   }
 
