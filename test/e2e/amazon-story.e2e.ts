@@ -63,7 +63,7 @@ describe('Amazon orders, page capture and export under one connection', () => {
     expect(receipt.outcome).toBe('merged');
 
     expect(await listConnections(session)).toHaveLength(1);
-    expect(await visibleOrderIds(session, connection.id)).toEqual(sorted(new Set([...before, ...expectations.export.orderIds])));
+    expect(await visibleOrderIds(session, connection.id)).toEqual(sorted([...new Set([...before, ...expectations.export.orderIds])]));
     const importBatch = (await listBatches(session, connection.id)).find((batch) => batch.method === 'owner_artifact')!;
     const storedAfter = (await listRecords(session, connection.id, 'orders')).length + (await listRecords(session, connection.id, 'order_items')).length;
     // The receipt tells the truth: what was new is exactly what the store gained; the overlap was merged, not duplicated.
