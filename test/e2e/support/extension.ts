@@ -24,6 +24,10 @@ export interface ExtensionSession {
   servePage(url: string, html: string): void;
   /** Open a served page in a new tab and wait until the capture for it has settled. */
   visit(url: string): Promise<Page>;
+  /** Open a served page and wait `quietMs`, for pages that must not produce a capture. */
+  visitExpectingNoCapture(url: string, quietMs?: number): Promise<Page>;
+  /** Run `action` on an open page and wait until the capture it causes has settled. */
+  afterCapture(action: () => Promise<unknown>): Promise<void>;
   /** An extension page (`dashboard.html`, `popup.html`). */
   openExtensionPage(file: string): Promise<Page>;
   /** Calls the background's message API from an extension page, like any automation would. */
@@ -68,6 +72,17 @@ export async function launchExtension(options: { userDataDir?: string } = {}): P
       await page.goto(url);
       await waitForCaptureToSettle(session, before);
       return page;
+    },
+    async visitExpectingNoCapture(url, quietMs = 2500) {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.waitForTimeout(quietMs);
+      return page;
+    },
+    async afterCapture(action) {
+      const before = await batchActivity(session);
+      await action();
+      await waitForCaptureToSettle(session, before);
     },
     async openExtensionPage(file) {
       const page = await context.newPage();
