@@ -1,11 +1,16 @@
 import { connectors } from '../src/connectors/registry';
 import { database } from '../src/db/database';
-import { createHandlers } from '../src/background/handlers';
+import { createAllHandlers } from '../src/background/handlers';
 import { setupMessageRouter } from '../src/background/router';
 import { setupStorageGuard } from '../src/background/storage-guard';
+import { setupExport } from '../src/background/export-handlers';
+import { setupImportJobs } from '../src/background/import-handlers';
 
 export default defineBackground(() => {
   // Listeners are registered synchronously so a woken worker sees the event that woke it.
-  setupMessageRouter(createHandlers(database(), connectors));
-  setupStorageGuard(database());
+  const db = database();
+  setupMessageRouter(createAllHandlers(db, connectors));
+  setupStorageGuard(db);
+  setupImportJobs(db, connectors);
+  setupExport(db, connectors);
 });

@@ -13,6 +13,9 @@ import type { AcquisitionBatch, Connection, StoredRecord } from '../core/model';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { ArtifactError } from '../artifacts/errors';
 import { readArtifact, type RecognisedArtifact } from '../artifacts/read-artifact';
+import { createExportHandlers } from './export-handlers';
+import { createImportHandlers } from './import-handlers';
+import { createOwnerHandlers } from './owner-handlers';
 
 export class RequestError extends Error {
   constructor(
@@ -27,6 +30,8 @@ export class RequestError extends Error {
 export interface CaptureContext {
   /** URL of the tab that sent the capture, as the browser reports it (trusted). */
   senderTabUrl: string;
+  /** Id of that tab, when the message came from a tab. */
+  senderTabId?: number;
 }
 
 export interface CaptureReply {
@@ -315,4 +320,14 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
   };
 }
 
-export type Handlers = ReturnType<typeof createHandlers>;
+/** Every message handler: the core ones above plus each feature's. */
+export function createAllHandlers(db: GleanerDatabase, connectors: readonly ConnectorDefinition[]) {
+  return {
+    ...createHandlers(db, connectors),
+    ...createImportHandlers(db, connectors),
+    ...createExportHandlers(db, connectors),
+    ...createOwnerHandlers(db, connectors),
+  };
+}
+
+export type Handlers = ReturnType<typeof createAllHandlers>;

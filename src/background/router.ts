@@ -32,7 +32,7 @@ export async function routeMessage(handlers: Handlers, message: unknown, sender:
   try {
     const payload = requestSchemas[type].parse(message.payload ?? {});
     const handler = handlers[type] as (request: unknown, context: unknown) => Promise<unknown>;
-    const data = await handler(payload, { senderTabUrl: sender.tab?.url ?? '' });
+    const data = await handler(payload, { senderTabUrl: sender.tab?.url ?? '', senderTabId: sender.tab?.id });
     return { ok: true, data };
   } catch (error) {
     if (error instanceof ZodError) return failure('invalid_request', 'The message was not in the expected shape.');

@@ -3,7 +3,7 @@
  * single Dexie transaction and returns its receipt. The invariants M1–M10
  * (docs/DATA-MODEL.md) are enforced here and nowhere else.
  */
-import type { GleanerDatabase } from '../db/database';
+import type { ChangeRow, GleanerDatabase } from '../db/database';
 import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from '../export/canonical-json';
 import { fieldPolicies, mergeVersions } from './field-merge';
@@ -20,6 +20,8 @@ import {
   type RecordVersion,
   type StoredRecord,
 } from './model';
+
+type ChangeInput = Pick<ChangeRow, 'kind' | 'stream' | 'rid' | 'op'>;
 
 export interface BatchInput {
   connectionId: string;
@@ -199,7 +201,7 @@ function uniquePush<T>(list: readonly T[], item: T): T[] {
 
 /** Applies one batch in one transaction; see the module comment. */
 export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promise<BatchReceipt> {
-  return db.transaction('rw', db.batches, db.records, db.connections, async () => {
+  return db.transaction('rw', [db.batches, db.records, db.connections, db.changes], async () => {
     const connection = await db.connections.get(input.connectionId);
     if (!connection) throw new Error(`No connection ${input.connectionId}`);
     if (connection.connectorKey !== input.connectorKey) throw new Error('Batch connector does not match the connection');
@@ -235,6 +237,8 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
     const entries = [...prepared.values()];
     const existing = await db.records.bulkGet(entries.map((entry) => [input.connectionId, entry.stream.name, entry.rid] as [string, string, string]));
     const writes: StoredRecord[] = [];
+    /** The change feed (outbox) entries for visible changes this batch makes. */
+    const changes: ChangeInput[] = [];
     // Earlier full claims still judge what this batch observes: an observation older than a claim that lacked it stays hidden.
     const earlierFullClaims = entries.length > 0 ? await storedFullClaims(db, input.connectionId) : [];
     const observedIds = new Set<string>();
@@ -278,6 +282,9 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
       } else {
         counts.alreadyKnown += 1;
       }
+      const wasVisible = !!before && !before.tombstone;
+      if (!record.tombstone && (!wasVisible || !sameData(before.data, data))) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'upsert' });
+      else if (record.tombstone && wasVisible) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete' });
       writes.push(record);
     });
 
@@ -296,6 +303,7 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
         if (!claimTombstones(stream, record, full)) continue;
         counts.tombstoned += 1;
         writes.push({ ...record, tombstone: tombstoneFor(full, now), updatedAt: now });
+        changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete' });
       }
     }
 
@@ -319,6 +327,8 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
     };
     await db.records.bulkPut(writes);
     await db.batches.add(batch);
+    changes.push({ kind: 'batch', op: 'upsert' });
+    await db.changes.bulkAdd(changes.map((change) => ({ ...change, connectionId: input.connectionId, batchId, at: now })));
     return { outcome: 'merged', batch };
   });
 }

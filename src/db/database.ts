@@ -5,6 +5,8 @@
  */
 import Dexie, { type EntityTable, type Table } from 'dexie';
 import type { AcquisitionBatch, Connection, StoredRecord } from '../core/model';
+import type { ExportBatchRow, ExportLinkRow } from '../export/types';
+import type { ImportJobRow } from '../import/types';
 
 /** An uploaded file waiting for preview and commit, kept as a Blob so closing the page loses nothing. */
 export interface StagedFile {
@@ -14,6 +16,24 @@ export interface StagedFile {
   lastModified?: number;
   stagedAt: string;
   blob: Blob;
+}
+
+/**
+ * One entry of a connection's change feed (the export outbox): a visible
+ * record changed (insert, update, un-tombstone → `upsert`; tombstone →
+ * `delete`) or a new batch receipt exists. Readers fetch current state by
+ * key when they drain, so several changes to one record coalesce.
+ */
+export interface ChangeRow {
+  seq?: number;
+  connectionId: string;
+  kind: 'record' | 'batch';
+  stream?: string;
+  rid?: string;
+  op: 'upsert' | 'delete';
+  /** The batch that caused the change (for `kind: 'batch'`, the batch itself). */
+  batchId: string;
+  at: string;
 }
 
 export interface MetaRow {
@@ -30,6 +50,10 @@ export class GleanerDatabase extends Dexie {
   records!: Table<StoredRecord, [string, string, string]>;
   staged!: EntityTable<StagedFile, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
+  changes!: EntityTable<ChangeRow, 'seq'>;
+  exportLinks!: EntityTable<ExportLinkRow, 'connectionId'>;
+  exportBatches!: EntityTable<ExportBatchRow, 'id'>;
+  importJobs!: EntityTable<ImportJobRow, 'id'>;
 
   constructor(name = DATABASE_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
@@ -40,6 +64,17 @@ export class GleanerDatabase extends Dexie {
       records: '[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId',
       staged: 'id',
       meta: 'key',
+    });
+    // v2 (2026-11-28): the per-connection change feed that export drains in order.
+    this.version(2).stores({
+      changes: '++seq, [connectionId+seq]',
+    });
+    // v3 (2026-11-28): server links and outbound batches for the PDPP export; resumable import jobs.
+    // Later versions: the export feature numbers its changes 4–9, the import feature 10–19, the owner UI 20–29.
+    this.version(3).stores({
+      exportLinks: 'connectionId',
+      exportBatches: 'id, [connectionId+seq], status',
+      importJobs: 'id, status, stagedId, connectionId',
     });
   }
 }

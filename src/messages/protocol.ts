@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { AccountHint, BatchWarning, CoverageClaim, Observation } from '../core/model';
+import { exportRequestSchemas } from './export-schemas';
+import { importRequestSchemas } from './import-schemas';
+import { ownerRequestSchemas } from './owner-schemas';
 
 const Id = z.string().min(1).max(100);
 
@@ -43,6 +46,9 @@ export const requestSchemas = {
   'artifact.preview': z.object({ stagedId: Id }),
   'artifact.commit': z.object({ stagedId: Id, target: ArtifactTarget }),
   'artifact.discard': z.object({ stagedId: Id }),
+  ...importRequestSchemas,
+  ...exportRequestSchemas,
+  ...ownerRequestSchemas,
 } as const;
 
 export type MessageType = keyof typeof requestSchemas;

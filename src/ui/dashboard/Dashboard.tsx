@@ -3,6 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import { ImportPanel } from './ImportPanel';
 import { ConnectionView } from './ConnectionView';
+import { ServerPanel } from '../../export/ui/ServerPanel';
+import { BackupPanel } from '../../export/ui/BackupPanel';
 
 type Connections = ResponseOf<'connections.list'>;
 type Connectors = ResponseOf<'connectors.list'>;
@@ -73,6 +75,8 @@ export function Dashboard() {
         </button>
       </section>
       {selected && <ConnectionView connectionId={selected} refreshKey={refreshKey} />}
+      <ServerPanel connectionId={selected} refreshKey={refreshKey} />
+      <BackupPanel onRestored={() => setRefreshKey((key) => key + 1)} />
     </main>
   );
 }

@@ -1,13 +1,14 @@
 /** Who may send what: the router's sender checks and schema parsing. */
 import { describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing';
-import { createHandlers } from '../../../src/background/handlers';
+import type { Browser } from 'wxt/browser';
+import { createAllHandlers as createHandlers } from '../../../src/background/handlers';
 import { routeMessage } from '../../../src/background/router';
 import { connectors } from '../../../src/connectors/registry';
 import { freshDb } from '../../support/streams';
 
 const extensionPage = () => ({ id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/dashboard.html') });
-const contentScript = (url: string) => ({ id: fakeBrowser.runtime.id, url, frameId: 0, tab: { url, id: 1, index: 0, highlighted: false, active: true, pinned: false, incognito: false } });
+const contentScript = (url: string) => ({ id: fakeBrowser.runtime.id, url, frameId: 0, tab: { url, id: 1 } }) as unknown as Browser.runtime.MessageSender;
 
 describe('routeMessage', () => {
   it('answers read-side messages for Gleaner’s own pages', async () => {
