@@ -15,7 +15,7 @@ import { ArtifactError } from '../artifacts/errors';
 import { readArtifact, type RecognisedArtifact } from '../artifacts/read-artifact';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
-import { createOwnerHandlers } from './owner-handlers';
+import { createCaptureMemory, createOwnerHandlers } from './owner-handlers';
 
 export class RequestError extends Error {
   constructor(
@@ -94,7 +94,18 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-export function createHandlers(db: GleanerDatabase, connectors: readonly ConnectorDefinition[]) {
+export interface HandlerHooks {
+  /** Called after each accepted capture (owner UI: remembers the last capture per tab for the popup). Never fails a capture. */
+  afterCapture?(request: ParsedRequestOf<'capture.submit'>, reply: CaptureReply, context: CaptureContext): Promise<void>;
+}
+
+export function createHandlers(db: GleanerDatabase, connectors: readonly ConnectorDefinition[], hooks: HandlerHooks = {}) {
+  // Owner-UI hook: lets the popup say what the last capture on a tab saw; its errors are swallowed.
+  const notify = async (request: ParsedRequestOf<'capture.submit'>, reply: CaptureReply, context: CaptureContext): Promise<CaptureReply> => {
+    await hooks.afterCapture?.(request, reply, context).catch(() => undefined);
+    return reply;
+  };
+
   const connectorFor = (key: string): ConnectorDefinition => {
     const connector = connectors.find((candidate) => candidate.key === key);
     if (!connector) throw new RequestError('unknown_connector', `Gleaner has no connector "${key.slice(0, 40)}".`);
@@ -132,7 +143,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
         throw new RequestError('host_mismatch', 'A capture claimed a different page than the tab that sent it.');
       }
       if (!request.accountHint) {
-        return { outcome: 'no_account', message: `Sign in on ${tabHost} so Gleaner knows whose records these are; nothing was saved.` };
+        return notify(request, { outcome: 'no_account', message: `Sign in on ${tabHost} so Gleaner knows whose records these are; nothing was saved.` }, context);
       }
       const connection = await connectionForHint(db, connector.key, connector.displayName, request.accountHint);
       const capturedAt = new Date().toISOString();
@@ -151,7 +162,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
         pageUrl: request.pageUrl,
       });
       const counts = receipt.batch.counts;
-      return {
+      return notify(request, {
         outcome: receipt.outcome,
         connectionId: connection.id,
         connectionName: connection.displayName,
@@ -160,7 +171,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
           receipt.outcome === 'unchanged_recapture'
             ? 'Nothing new on this page since the last capture.'
             : `${counts.parsed} seen, ${counts.new} new, ${counts.updated} updated.`,
-      };
+      }, context);
     },
 
     async 'connectors.list'() {
@@ -323,7 +334,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
 /** Every message handler: the core ones above plus each feature's. */
 export function createAllHandlers(db: GleanerDatabase, connectors: readonly ConnectorDefinition[]) {
   return {
-    ...createHandlers(db, connectors),
+    ...createHandlers(db, connectors, { afterCapture: createCaptureMemory(db, connectors) }),
     ...createImportHandlers(db, connectors),
     ...createExportHandlers(db, connectors),
     ...createOwnerHandlers(db, connectors),

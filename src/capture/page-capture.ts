@@ -15,7 +15,12 @@ export interface CaptureTarget {
   extractor: PageExtractor;
   /** Delivers one capture to the background. */
   submit(capture: CaptureSubmit): Promise<unknown>;
+  /** True while the owner has paused capture here: nothing is extracted or sent. */
+  isPaused?(): boolean;
 }
+
+/** Stops capturing; `rerun()` looks at the page again (e.g. after the owner resumes). */
+export type CaptureHandle = (() => void) & { rerun(): void };
 
 const DEBOUNCE_MS = 400;
 
@@ -31,13 +36,14 @@ export function toSubmission(target: CaptureTarget, url: URL, capture: PageCaptu
   };
 }
 
-/** Starts capturing on `doc`; returns a stop function. */
-export function startPageCapture(target: CaptureTarget, doc: Document, location: () => string): () => void {
+/** Starts capturing on `doc`; returns a stop function (with `rerun`). */
+export function startPageCapture(target: CaptureTarget, doc: Document, location: () => string): CaptureHandle {
   let lastSent = '';
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const run = () => {
     timer = undefined;
+    if (target.isPaused?.()) return;
     const url = new URL(location());
     if (!target.extractor.matches(url)) return;
     const capture = target.extractor.extract(doc, url);
@@ -59,8 +65,9 @@ export function startPageCapture(target: CaptureTarget, doc: Document, location:
   const observer = new MutationObserver(schedule);
   observer.observe(doc.body ?? doc.documentElement, { childList: true, subtree: true });
   run();
-  return () => {
+  const stop = () => {
     observer.disconnect();
     if (timer !== undefined) clearTimeout(timer);
   };
+  return Object.assign(stop, { rerun: schedule });
 }

@@ -92,6 +92,31 @@ export interface ArtifactParser {
   parse(files: ArtifactFile[]): ArtifactParseResult;
 }
 
+/**
+ * One way an owner gets records into Gleaner, written as a job they can do
+ * ("Import your history from an export", "Keep recent orders current by
+ * visiting Your Orders"). Shown on the dashboard's Sources cards.
+ */
+export interface AcquisitionPath {
+  method: 'owner_artifact' | 'browser_polyfill';
+  /** The job, in owner words. */
+  title: string;
+  /** One sentence on what it gives them and its limits. */
+  summary: string;
+  /** Steps to follow, when there are several. */
+  steps?: string[];
+  /** Where to go, with the link's words. */
+  url?: string;
+  urlLabel?: string;
+}
+
+/** Connector-authored words for the popup and dashboard. */
+export interface ConnectorOwnerCopy {
+  acquisitionPaths: AcquisitionPath[];
+  /** Singular and plural nouns per stream name ("order"/"orders"). */
+  streamNouns?: Record<string, { one: string; other: string }>;
+}
+
 export interface ConnectorDefinition {
   key: string;
   displayName: string;
@@ -106,6 +131,8 @@ export interface ConnectorDefinition {
   artifactParsers: ArtifactParser[];
   /** Owner-facing steps to request the all-time export. */
   exportSteps: string[];
+  /** Optional words for the owner UI: acquisition paths as owner jobs, stream nouns. */
+  ownerCopy?: ConnectorOwnerCopy;
   /**
    * The account hint for an account the owner names when importing a file
    * that carries no account signal, shaped like the hint the pages give, so

@@ -14,6 +14,31 @@ export const amazonExportSteps: string[] = [
   'Upload the zip (or the Retail.OrderHistory CSV inside it) to Gleaner; nothing leaves your browser.',
 ];
 
+/** The owner's two jobs for Amazon, shown on the dashboard's Sources card. */
+export const amazonOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  acquisitionPaths: [
+    {
+      method: 'owner_artifact',
+      title: 'Import your history from an export',
+      summary: 'Amazon’s data export holds every order back to your first one, up to the day you requested it.',
+      steps: amazonExportSteps,
+      url: 'https://www.amazon.com/hz/privacy-central/data-requests/preview.html',
+      urlLabel: 'Request your data on Amazon',
+    },
+    {
+      method: 'browser_polyfill',
+      title: 'Keep recent orders current by visiting Your Orders',
+      summary: 'While you are signed in, each Your Orders page you open is kept: pick a year to keep that whole year.',
+      url: 'https://www.amazon.com/your-orders/orders',
+      urlLabel: 'Open Your Orders',
+    },
+  ],
+  streamNouns: {
+    orders: { one: 'order', other: 'orders' },
+    order_items: { one: 'item', other: 'items' },
+  },
+};
+
 export const amazonConnector: ConnectorDefinition = {
   key: amazonMeta.key,
   displayName: amazonMeta.displayName,
@@ -25,6 +50,7 @@ export const amazonConnector: ConnectorDefinition = {
   pageExtractor: amazonPageExtractor,
   artifactParsers: [amazonOrderHistoryParser],
   exportSteps: amazonExportSteps,
+  ownerCopy: amazonOwnerCopy,
   // The CSV names no account; the owner's name for it joins later captures greeted by that name.
   accountHintFromOwnerName: (name) => accountHintFor('amazon.com', name, 'named by you when importing a file'),
 };

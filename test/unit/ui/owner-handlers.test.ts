@@ -1,0 +1,193 @@
+// @vitest-environment happy-dom
+/** The owner-UI handlers: pause, tab status with the last capture, deleting one connection, the records browser, storage health. */
+import { Blob as NodeBlob } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { createHandlers } from '../../../src/background/handlers';
+import { createCaptureMemory, createOwnerHandlers } from '../../../src/background/owner-handlers';
+import { memoryArea, CANARY_KEY } from '../../../src/background/storage-guard';
+import { connectors } from '../../../src/connectors/registry';
+import { amazonPageExtractor } from '../../../src/connectors/amazon/page';
+import { amazonMeta } from '../../../src/connectors/amazon/meta';
+import { toSubmission } from '../../../src/capture/page-capture';
+import { requestSchemas } from '../../../src/messages/protocol';
+import { amazonExportCsvBytes, expectations, readAmazonFixture, type AmazonPageFixture } from '../../fixtures/amazon';
+import { freshDb } from '../../support/streams';
+import type { GleanerDatabase } from '../../../src/db/database';
+
+function captureOf(fixture: AmazonPageFixture) {
+  const { url } = expectations.pages[fixture];
+  const doc = new DOMParser().parseFromString(readAmazonFixture(fixture), 'text/html');
+  const target = { connectorKey: amazonMeta.key, extractorVersion: amazonMeta.extractorVersion, extractor: amazonPageExtractor, submit: async () => undefined };
+  return { url, request: requestSchemas['capture.submit'].parse(toSubmission(target, new URL(url), amazonPageExtractor.extract(doc, new URL(url)))) };
+}
+
+async function setup() {
+  const db = await freshDb();
+  const local = memoryArea();
+  const session = memoryArea();
+  const core = createHandlers(db, connectors, { afterCapture: createCaptureMemory(db, connectors, session) });
+  const owner = createOwnerHandlers(db, connectors, { local, session });
+  const capture = async (fixture: AmazonPageFixture, tabId = 7) => {
+    const { url, request } = captureOf(fixture);
+    return core['capture.submit'](request, { senderTabUrl: url, senderTabId: tabId });
+  };
+  return { db, local, session, core, owner, capture };
+}
+
+async function importExport(db: GleanerDatabase, core: ReturnType<typeof createHandlers>, accountName: string) {
+  const bytes = amazonExportCsvBytes();
+  const stagedId = `stg_${Math.random().toString(36).slice(2)}`;
+  await db.staged.put({ id: stagedId, fileName: 'Retail.OrderHistory.1.csv', sizeBytes: bytes.length, stagedAt: new Date().toISOString(), blob: new NodeBlob([bytes]) as unknown as Blob });
+  return core['artifact.commit']({ stagedId, target: { newConnection: { accountName } } });
+}
+
+describe('pause', () => {
+  it('pauses and resumes one site and everything, and the tab status says which', async () => {
+    const { owner } = await setup();
+    const url = expectations.pages['orders-2024-dana.html'].url;
+    expect((await owner['tab.status']({ tabId: 1, url })).paused).toBeUndefined();
+    await owner['capture.pause']({ scope: 'site', host: 'www.amazon.com', paused: true });
+    expect((await owner['tab.status']({ tabId: 1, url })).paused).toBe('site');
+    await owner['capture.pause']({ scope: 'global', paused: true });
+    expect((await owner['tab.status']({ tabId: 1, url })).paused).toBe('global');
+    await owner['capture.pause']({ scope: 'global', paused: false });
+    await owner['capture.pause']({ scope: 'site', host: 'www.amazon.com', paused: false });
+    expect(await owner['capture.settings']()).toEqual({ paused: false, pausedHosts: [] });
+  });
+});
+
+describe('tab.status', () => {
+  it('says a page is not read when no connector covers it, and shows nothing of other tabs', async () => {
+    const { owner, capture } = await setup();
+    await capture('orders-2024-dana.html', 7);
+    expect(await owner['tab.status']({ tabId: 7, url: 'https://example.org/' })).toMatchObject({ connector: undefined, lastCapture: undefined });
+    expect(await owner['tab.status']({ tabId: 7 })).toMatchObject({ connector: undefined });
+    expect((await owner['tab.status']({ tabId: 8, url: expectations.pages['orders-2024-dana.html'].url })).lastCapture).toBeUndefined();
+  });
+
+  it('remembers what the last capture on the tab saw: per kind seen and new, and the window', async () => {
+    const { owner, capture, db, core } = await setup();
+    await importExport(db, core, 'Dana');
+    await capture('orders-2023-dana.html', 7);
+    const status = await owner['tab.status']({ tabId: 7, url: expectations.pages['orders-2023-dana.html'].url });
+    expect(status.connector).toEqual({ key: 'amazon', displayName: 'Amazon' });
+    const page = expectations.pages['orders-2023-dana.html'];
+    // Two of the 2023 page's orders were already in the export; one is new.
+    expect(status.lastCapture?.streams[0]).toEqual({ stream: 'orders', seen: page.orderIds.length, new: page.orderIds.length - expectations.overlap.both.length });
+    expect(status.lastCapture?.window).toEqual({ start: '2023-01-01', end: '2023-12-31', completeness: 'full' });
+    expect(status.streamNouns.orders).toEqual({ one: 'order', other: 'orders' });
+
+    // The same page again: seen, nothing new.
+    await capture('orders-2023-dana.html', 7);
+    const again = await owner['tab.status']({ tabId: 7, url: page.url });
+    expect(again.lastCapture).toMatchObject({ outcome: 'unchanged_recapture', streams: [{ stream: 'orders', seen: page.orderIds.length, new: 0 }, { stream: 'order_items' }] });
+  });
+});
+
+describe('connections.delete', () => {
+  it('erases exactly one connection’s records, batches, change feed, export rows and import jobs; its sibling is untouched', async () => {
+    const { db, owner, capture } = await setup();
+    await capture('orders-2024-dana.html');
+    await capture('orders-2024-sam.html');
+    const [dana, sam] = (await db.connections.toArray()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    expect(dana!.accountKey).toBe(expectations.accounts.dana.key);
+    for (const connection of [dana!, sam!]) {
+      await db.exportLinks.put({ connectionId: connection.id, serverOrigin: 'https://pds.example', deviceId: 'd', sourceInstanceId: 's', connectorInstanceId: 'c', connectorId: 'amazon', localBindingName: 'x', linkedAt: '2026-11-28', status: 'active' } as never);
+      await db.exportBatches.put({ id: `xb_${connection.id}`, connectionId: connection.id, seq: 1, status: 'pending' } as never);
+      await db.staged.put({ id: `stg_${connection.id}`, fileName: 'f.csv', sizeBytes: 1, stagedAt: '2026-11-28', blob: new NodeBlob(['x']) as unknown as Blob });
+      await db.importJobs.put({ id: `job_${connection.id}`, stagedId: `stg_${connection.id}`, status: 'committing', connectionId: connection.id });
+    }
+    const snapshot = async (id: string) => ({
+      records: await db.records.where('connectionId').equals(id).toArray(),
+      batches: await db.batches.where('connectionId').equals(id).toArray(),
+      changes: (await db.changes.toArray()).filter((row) => row.connectionId === id),
+      link: await db.exportLinks.get(id),
+      exportBatches: (await db.exportBatches.toArray()).filter((row) => row.connectionId === id),
+      jobs: (await db.importJobs.toArray()).filter((row) => row.connectionId === id),
+      staged: await db.staged.get(`stg_${id}`),
+    });
+    const samBefore = await snapshot(sam!.id);
+    const danaBefore = await snapshot(dana!.id);
+    expect(danaBefore.records.length).toBeGreaterThan(0);
+    expect(danaBefore.changes.length).toBeGreaterThan(0);
+
+    const receipt = await owner['connections.delete']({ connectionId: dana!.id });
+    expect(receipt.erased).toMatchObject({ records: danaBefore.records.length, batches: danaBefore.batches.length, changes: danaBefore.changes.length, exportLinks: 1, exportBatches: 1, importJobs: 1, stagedFiles: 1 });
+    const danaAfter = await snapshot(dana!.id);
+    expect(danaAfter).toEqual({ records: [], batches: [], changes: [], link: undefined, exportBatches: [], jobs: [], staged: undefined });
+    expect(await db.connections.get(dana!.id)).toBeUndefined();
+    expect(await snapshot(sam!.id)).toEqual(samBefore);
+    expect(await db.meta.get(CANARY_KEY)).toBeUndefined(); // meta is not a connection's
+
+    await expect(owner['connections.delete']({ connectionId: dana!.id })).rejects.toMatchObject({ code: 'unknown_connection' });
+  });
+
+  it('the popup forgets a deleted connection’s last capture', async () => {
+    const { owner, capture } = await setup();
+    const reply = await capture('orders-2024-dana.html', 3);
+    const url = expectations.pages['orders-2024-dana.html'].url;
+    expect((await owner['tab.status']({ tabId: 3, url })).lastCapture).toBeDefined();
+    await owner['connections.delete']({ connectionId: reply.connectionId! });
+    expect((await owner['tab.status']({ tabId: 3, url })).lastCapture).toBeUndefined();
+  });
+});
+
+describe('records.query', () => {
+  it('filters by kind, method, time range and words, labels each record, newest first', async () => {
+    const { db, core, owner, capture } = await setup();
+    const commit = await importExport(db, core, 'Dana');
+    await capture('orders-2023-dana.html');
+    const id = commit.connectionId;
+    const both = await owner['records.query']({ connectionId: id, stream: 'orders', method: 'both', includeTombstoned: false, limit: 100, offset: 0 });
+    expect(both.records.map((record) => record.key).sort()).toEqual([...expectations.overlap.both].sort());
+    expect(both.records[0]!.summary).toMatch(/^Order /);
+    const in2023 = await owner['records.query']({ connectionId: id, stream: 'orders', method: 'any', from: '2023-01-01', to: '2023-12-31', includeTombstoned: false, limit: 100, offset: 0 });
+    expect(in2023.records.every((record) => record.eventTime.startsWith('2023'))).toBe(true);
+    expect(in2023.records.map((record) => record.eventTime)).toEqual([...in2023.records.map((record) => record.eventTime)].sort().reverse());
+    const target = both.records[0]!;
+    const found = await owner['records.query']({ connectionId: id, method: 'any', text: target.key.slice(4), includeTombstoned: false, limit: 100, offset: 0 });
+    expect(found.records.map((record) => record.key)).toContain(target.key);
+    expect(found.records.every((record) => record.key.includes(target.key.slice(4)) || JSON.stringify(record.data).includes(target.key.slice(4)))).toBe(true);
+    expect((await owner['records.query']({ connectionId: 'con_missing', method: 'any', includeTombstoned: false, limit: 10, offset: 0 })).total).toBe(0);
+  });
+});
+
+describe('sources.overview', () => {
+  it('names the connector’s owner jobs and each connection’s methods with their spans', async () => {
+    const { db, core, owner, capture } = await setup();
+    await importExport(db, core, 'Dana');
+    await capture('orders-2024-dana.html');
+    const [amazon] = await owner['sources.overview']();
+    expect(amazon!.acquisitionPaths.map((path) => path.title)).toEqual(['Import your history from an export', 'Keep recent orders current by visiting Your Orders']);
+    expect(amazon!.acquisitionPaths[0]!.steps!.length).toBeGreaterThan(2);
+    expect(amazon!.connections).toHaveLength(1);
+    const methods = amazon!.connections[0]!.methods;
+    expect(methods.find((fact) => fact.method === 'owner_artifact')?.span).toEqual({ start: expectations.export.coverage.start, end: expectations.export.coverage.end });
+    expect(methods.find((fact) => fact.method === 'browser_polyfill')?.span).toEqual({ start: '2024-01-01', end: '2024-12-31' });
+  });
+});
+
+describe('storage.health', () => {
+  it('plants the canary, then raises an alarm that stays until acknowledged when it disappears', async () => {
+    const { db, owner } = await setup();
+    expect(await owner['storage.health']()).toMatchObject({ present: true, alarm: undefined });
+    expect(await owner['storage.health']()).toMatchObject({ present: true, alarm: undefined });
+    await db.meta.delete(CANARY_KEY);
+    const alarmed = await owner['storage.health']();
+    expect(alarmed.present).toBe(false);
+    expect(alarmed.alarm).toBeDefined();
+    // Checked again (a new canary is planted), the alarm stands.
+    expect((await owner['storage.health']()).alarm).toEqual(alarmed.alarm);
+    await owner['storage.acknowledgeAlarm']();
+    expect(await owner['storage.health']()).toMatchObject({ present: true, alarm: undefined });
+  });
+
+  it('a wholly evicted database (no rows, no canary) is still caught by the note kept outside it', async () => {
+    const { db, local, owner } = await setup();
+    await owner['storage.health']();
+    await db.delete();
+    await db.open();
+    const fresh = createOwnerHandlers(db, connectors, { local });
+    expect((await fresh['storage.health']()).alarm).toBeDefined();
+  });
+});
