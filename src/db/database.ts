@@ -5,7 +5,7 @@
  */
 import Dexie, { type EntityTable, type Table } from 'dexie';
 import type { AcquisitionBatch, Connection, StoredRecord } from '../core/model';
-import type { ExportBatchRow, ExportLinkRow } from '../export/types';
+import type { ExportBatchRow, ExportFileRow, ExportLinkRow } from '../export/types';
 import type { ImportJobRow } from '../import/types';
 
 /** An uploaded file waiting for preview and commit, kept as a Blob so closing the page loses nothing. */
@@ -53,6 +53,7 @@ export class GleanerDatabase extends Dexie {
   changes!: EntityTable<ChangeRow, 'seq'>;
   exportLinks!: EntityTable<ExportLinkRow, 'connectionId'>;
   exportBatches!: EntityTable<ExportBatchRow, 'id'>;
+  exportFiles!: EntityTable<ExportFileRow, 'id'>;
   importJobs!: EntityTable<ImportJobRow, 'id'>;
 
   constructor(name = DATABASE_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
@@ -75,6 +76,10 @@ export class GleanerDatabase extends Dexie {
       exportLinks: 'connectionId',
       exportBatches: 'id, [connectionId+seq], status',
       importJobs: 'id, status, stagedId, connectionId',
+    });
+    // v4 (2026-11-28): generated backups and uploaded backups waiting to be restored (export feature).
+    this.version(4).stores({
+      exportFiles: 'id, kind',
     });
   }
 }

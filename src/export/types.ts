@@ -1,4 +1,17 @@
-/** Rows the PDPP export keeps in the database (owned by the export feature; see docs/DATA-MODEL.md). */
+/** Rows the PDPP export keeps in the database (owned by the export feature; see docs/EXPORT.md). */
+
+/** Why a link is not exporting right now. */
+export type LinkStatus =
+  /** Exporting normally. */
+  | 'active'
+  /** The server refused the device token (401/403): the owner must link again. Nothing waiting is lost. */
+  | 'paused_auth'
+  /** The server could not be reached after every attempt; Gleaner tries again on schedule. */
+  | 'retrying'
+  /** Gleaner may not talk to the server's address (host permission missing). */
+  | 'needs_permission'
+  /** The server speaks another version of the protocol. */
+  | 'blocked';
 
 /** A connection's link to the owner's personal server. The device token is NOT here: it lives in extension storage. */
 export interface ExportLinkRow {
@@ -10,16 +23,62 @@ export interface ExportLinkRow {
   connectorId: string;
   localBindingName: string;
   linkedAt: string;
-  /** 'active' | 'paused_auth' (401: owner must re-link) | other states the export feature defines. */
-  status: string;
-  [extra: string]: unknown;
+  status: LinkStatus;
+  /** Owner-facing sentence explaining `status` (never contains the token). */
+  message?: string;
+  /** The server's request id of the last refusal, for the details disclosure. */
+  lastRequestId?: string;
+  /** The manifest version registered (or assumed) at link time. */
+  manifestVersion?: string;
+  /** Every change-feed entry with `seq` ≤ this is inside a built (persisted) batch. */
+  plannedThroughSeq: number;
+  /** `batch_seq` of the next batch built. */
+  nextBatchSeq: number;
+  /** The change seq whose cursor the server last acknowledged (PUT …/state). */
+  cursorSeq: number;
+  acceptedBatches: number;
+  acceptedRecords: number;
+  lastSuccessAt?: string;
+  lastAttemptAt?: string;
+  /** When a retry is due after the server could not be reached. */
+  nextAttemptAt?: string;
 }
+
+export type ExportBatchStatus = 'pending' | 'accepted' | 'set_aside' | 'conflict';
 
 /** One outbound ingest batch, built deterministically from the change feed and kept until accepted. */
 export interface ExportBatchRow {
+  /** The `batch_id`: `gl_<connectionId>_<fromSeq>_<toSeq>`. */
   id: string;
   connectionId: string;
+  /** `batch_seq`. */
   seq: number;
-  status: string;
-  [extra: string]: unknown;
+  /** Change-feed range folded into this batch. */
+  fromSeq: number;
+  toSeq: number;
+  status: ExportBatchStatus;
+  /** Canonical JSON of the `records` array, exactly as sent (emptied once accepted). */
+  recordsJson: string;
+  bodyHash: string;
+  recordCount: number;
+  /** Per stream: how many records. */
+  streams: Record<string, number>;
+  deletes: number;
+  bytes: number;
+  createdAt: string;
+  attempts: number;
+  /** The server's reason, for a set-aside or conflicting batch, or the last transient failure. */
+  lastError?: string;
+  lastRequestId?: string;
+  acceptedAt?: string;
+}
+
+/** A generated backup, or an uploaded one waiting to be restored. */
+export interface ExportFileRow {
+  id: string;
+  kind: 'backup' | 'restore';
+  fileName: string;
+  createdAt: string;
+  sizeBytes: number;
+  blob: Blob;
 }

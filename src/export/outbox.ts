@@ -1,0 +1,274 @@
+/**
+ * The export outbox: turns a connection's change feed (`db.changes`, written
+ * by the merge engine in the same transaction as every merge) into PDPP ingest
+ * batches and drains them to the linked server, in order.
+ *
+ * - A batch is built from the next run of change-feed entries, coalesced by
+ *   record (the current state is read at build time), and **persisted before
+ *   it is sent**, together with the plan cursor, in one transaction. Its id is
+ *   derived from the connection id and the seq range it covers, and its exact
+ *   `records` JSON and `body_hash` are stored, so a resend after a worker or
+ *   browser restart is byte-identical and can only ever be replayed, never
+ *   conflict.
+ * - Deletes: a record whose current state carries a tombstone is sent as
+ *   `op:"delete"`. Only the merge engine's authorised reconciliation (M6)
+ *   ever sets a tombstone, so nothing else can produce a delete; an
+ *   un-tombstoned record is current again and goes out as an upsert.
+ * - Batch receipts go out as `acquisition_batches` records.
+ */
+import Dexie from 'dexie';
+import type { ChangeRow, GleanerDatabase } from '../db/database';
+import type { ConnectorDefinition } from '../connectors/types';
+import type { AcquisitionBatch, StoredRecord } from '../core/model';
+import { canonicalJson, bodyHash } from './canonical-json';
+import { RECEIPT_STREAM, type ExportedReceipt } from './manifest';
+import type { ExportBatchRow, ExportLinkRow } from './types';
+
+/** Request bodies are capped at 50 MiB by the server. */
+export const MAX_REQUEST_BYTES = 50 * 1024 * 1024;
+/** Room kept for the envelope around `records`. */
+export const ENVELOPE_ALLOWANCE = 4 * 1024;
+
+export interface BatchLimits {
+  maxRecords: number;
+  maxBytes: number;
+}
+
+/**
+ * Gleaner's batch size: up to 5,000 records or 8 MiB of records JSON, whichever
+ * comes first — far under the 50 MiB cap, so a resend is cheap, and 50× fewer
+ * round trips than the reference collector's 100 records.
+ */
+export const DEFAULT_LIMITS: BatchLimits = { maxRecords: 5000, maxBytes: 8 * 1024 * 1024 };
+
+/** One record as the ingest route takes it. */
+export interface PdppRecord {
+  stream: string;
+  record_key: string | string[];
+  data?: Record<string, unknown>;
+  emitted_at?: string;
+  op?: 'delete';
+}
+
+export function recordKey(keyParts: readonly string[]): string | string[] {
+  return keyParts.length === 1 ? (keyParts[0] as string) : [...keyParts];
+}
+
+/** A stored record as the server should hold it: its visible data, or a delete for an authorised tombstone. */
+export function toPdppRecord(record: StoredRecord): PdppRecord {
+  if (record.tombstone) return { stream: record.stream, record_key: recordKey(record.keyParts), op: 'delete', emitted_at: record.tombstone.at };
+  return { stream: record.stream, record_key: recordKey(record.keyParts), data: record.data, emitted_at: record.updatedAt };
+}
+
+export function receiptData(batch: AcquisitionBatch): ExportedReceipt {
+  return {
+    batch_id: batch.id,
+    method: batch.method,
+    provenance: batch.provenance,
+    coverage: batch.coverage,
+    counts: batch.counts,
+    warnings: batch.warnings,
+    received_at: batch.receivedAt,
+    data_as_of: batch.dataAsOf,
+    event_range: batch.eventRange ?? null,
+    recapture_count: batch.recaptureCount,
+  };
+}
+
+export function toReceiptRecord(batch: AcquisitionBatch): PdppRecord {
+  return { stream: RECEIPT_STREAM, record_key: batch.id, data: receiptData(batch) as unknown as Record<string, unknown>, emitted_at: batch.receivedAt };
+}
+
+/** `gl_<connectionId>_<fromSeq>_<toSeq>`: the same change range always gets the same id. */
+export function batchIdFor(connectionId: string, fromSeq: number, toSeq: number): string {
+  return `gl_${connectionId}_${fromSeq}_${toSeq}`;
+}
+
+export interface PlannedEntry {
+  /** `r\0stream\0rid` or `b\0batchId`. */
+  slot: string;
+  firstSeq: number;
+  change: ChangeRow;
+}
+
+/** Coalesces a run of changes by record, in order of first appearance, keeping at most `maxRecords` slots. */
+export function coalesce(changes: readonly ChangeRow[], maxRecords: number): { entries: PlannedEntry[]; toSeq: number; firstSeq: number } {
+  const entries: PlannedEntry[] = [];
+  const seen = new Set<string>();
+  let toSeq = -1;
+  let firstSeq = -1;
+  for (const change of changes) {
+    const seq = change.seq as number;
+    const slot = change.kind === 'batch' ? `b\u0000${change.batchId}` : `r\u0000${change.stream}\u0000${change.rid}`;
+    if (!seen.has(slot)) {
+      if (entries.length >= maxRecords) break;
+      seen.add(slot);
+      entries.push({ slot, firstSeq: seq, change });
+    }
+    if (firstSeq < 0) firstSeq = seq;
+    toSeq = seq;
+  }
+  return { entries, toSeq, firstSeq };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Splits prepared records by the byte limit: returns how many of them fit
+ * (at least one, so one oversized record becomes its own batch) and their bytes.
+ */
+export function fitByBytes(jsonParts: readonly string[], maxBytes: number): { count: number; bytes: number } {
+  let bytes = 2; // []
+  let count = 0;
+  for (const part of jsonParts) {
+    const size = encoder.encode(part).length + (count > 0 ? 1 : 0);
+    if (count > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    count += 1;
+  }
+  return { count, bytes };
+}
+
+/**
+ * The ingest request body, byte-for-byte: canonical JSON of the envelope with
+ * the stored `records` JSON spliced in (so nothing is re-serialised on resend).
+ */
+export function ingestBody(link: Pick<ExportLinkRow, 'deviceId' | 'sourceInstanceId' | 'connectorId'>, batch: Pick<ExportBatchRow, 'id' | 'seq' | 'bodyHash' | 'recordsJson'>): string {
+  const marker = '@@gleaner-records@@';
+  const placeholder = `"${marker}"`;
+  const envelope = canonicalJson({
+    batch_id: batch.id,
+    batch_seq: batch.seq,
+    body_hash: batch.bodyHash,
+    connector_id: link.connectorId,
+    device_id: link.deviceId,
+    records: marker,
+    source_instance_id: link.sourceInstanceId,
+  });
+  const at = envelope.indexOf(placeholder);
+  return `${envelope.slice(0, at)}${batch.recordsJson}${envelope.slice(at + placeholder.length)}`;
+}
+
+/**
+ * Builds and persists the connection's next batch from the change feed, or
+ * returns undefined when everything is planned. Pure of the network.
+ */
+export async function buildNextBatch(db: GleanerDatabase, connectionId: string, limits: BatchLimits, now = new Date().toISOString()): Promise<ExportBatchRow | undefined> {
+  for (;;) {
+    const link = await db.exportLinks.get(connectionId);
+    if (!link) return undefined;
+    const changes = await db.changes
+      .where('[connectionId+seq]')
+      .between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true)
+      .limit(limits.maxRecords * 3 + 64)
+      .toArray();
+    if (changes.length === 0) return undefined;
+    const { entries, toSeq: coalescedTo, firstSeq } = coalesce(changes, limits.maxRecords);
+
+    const recordEntries = entries.filter((entry) => entry.change.kind === 'record');
+    const batchEntries = entries.filter((entry) => entry.change.kind === 'batch');
+    const stored = await db.records.bulkGet(recordEntries.map((entry) => [connectionId, entry.change.stream as string, entry.change.rid as string] as [string, string, string]));
+    const receipts = await db.batches.bulkGet(batchEntries.map((entry) => entry.change.batchId));
+    const byslot = new Map<string, PdppRecord>();
+    recordEntries.forEach((entry, index) => {
+      const record = stored[index];
+      if (record) byslot.set(entry.slot, toPdppRecord(record));
+    });
+    batchEntries.forEach((entry, index) => {
+      const receipt = receipts[index];
+      if (receipt) byslot.set(entry.slot, toReceiptRecord(receipt));
+    });
+    const ordered = entries.map((entry) => ({ entry, record: byslot.get(entry.slot) })).filter((item): item is { entry: PlannedEntry; record: PdppRecord } => !!item.record);
+    const parts = ordered.map((item) => canonicalJson(item.record));
+    const maxBytes = Math.min(limits.maxBytes, MAX_REQUEST_BYTES - ENVELOPE_ALLOWANCE);
+    const { count, bytes } = fitByBytes(parts, maxBytes);
+    // Cut by bytes: the plan ends just before the first record left out, so it is planned again next time.
+    const toSeq = count < ordered.length ? (ordered[count] as { entry: PlannedEntry }).entry.firstSeq - 1 : coalescedTo;
+    const chosen = ordered.slice(0, count);
+
+    if (chosen.length === 0) {
+      // Nothing left to send in this range (e.g. rows that no longer exist): advance the plan and look further.
+      await db.exportLinks.update(connectionId, { plannedThroughSeq: toSeq });
+      continue;
+    }
+    const recordsJson = `[${parts.slice(0, count).join(',')}]`;
+    const streams: Record<string, number> = {};
+    let deletes = 0;
+    for (const { record } of chosen) {
+      streams[record.stream] = (streams[record.stream] ?? 0) + 1;
+      if (record.op === 'delete') deletes += 1;
+    }
+    const hash = await bodyHash(chosen.map((item) => item.record));
+    const row: ExportBatchRow = {
+      id: batchIdFor(connectionId, firstSeq, toSeq),
+      connectionId,
+      seq: link.nextBatchSeq,
+      fromSeq: firstSeq,
+      toSeq,
+      status: bytes + ENVELOPE_ALLOWANCE > MAX_REQUEST_BYTES ? 'set_aside' : 'pending',
+      recordsJson,
+      bodyHash: hash,
+      recordCount: chosen.length,
+      streams,
+      deletes,
+      bytes,
+      createdAt: now,
+      attempts: 0,
+      lastError: bytes + ENVELOPE_ALLOWANCE > MAX_REQUEST_BYTES ? 'This record is larger than a personal server accepts in one request (50 MiB).' : undefined,
+    };
+    // The batch and the plan cursor move together: a crash leaves either both or neither.
+    const saved = await db.transaction('rw', [db.exportLinks, db.exportBatches], async () => {
+      const current = await db.exportLinks.get(connectionId);
+      if (!current || current.plannedThroughSeq !== link.plannedThroughSeq) return false; // another drain got here first
+      await db.exportBatches.add(row);
+      await db.exportLinks.update(connectionId, { plannedThroughSeq: toSeq, nextBatchSeq: link.nextBatchSeq + 1 });
+      return true;
+    });
+    if (saved) return row;
+  }
+}
+
+/** The oldest batch still waiting to be sent. */
+export async function nextPendingBatch(db: GleanerDatabase, connectionId: string): Promise<ExportBatchRow | undefined> {
+  return db.exportBatches
+    .where('[connectionId+seq]')
+    .between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey])
+    .filter((row) => row.status === 'pending')
+    .first();
+}
+
+/** Records waiting: in built-but-unsent batches plus change-feed entries not yet planned. */
+export async function pendingCounts(db: GleanerDatabase, connectionId: string): Promise<{ records: number; batches: number; unplannedChanges: number }> {
+  const link = await db.exportLinks.get(connectionId);
+  if (!link) return { records: 0, batches: 0, unplannedChanges: 0 };
+  let records = 0;
+  let batches = 0;
+  await db.exportBatches
+    .where('[connectionId+seq]')
+    .between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey])
+    .each((row) => {
+      if (row.status === 'pending') {
+        records += row.recordCount;
+        batches += 1;
+      }
+    });
+  const unplannedChanges = await db.changes.where('[connectionId+seq]').between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true).count();
+  return { records: records + unplannedChanges, batches, unplannedChanges };
+}
+
+/** The change seq up to which every batch was accepted, in order (the cursor the server may hold). */
+export async function acceptedPrefixSeq(db: GleanerDatabase, connectionId: string, fallback: number): Promise<number> {
+  let through = fallback;
+  let blocked = false;
+  await db.exportBatches
+    .where('[connectionId+seq]')
+    .between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey])
+    .each((row) => {
+      if (blocked) return;
+      if (row.status === 'accepted') through = Math.max(through, row.toSeq);
+      else blocked = true;
+    });
+  return through;
+}
+
+export type { ConnectorDefinition };
