@@ -294,6 +294,22 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
       };
     },
 
+    async 'coverage.tombstones'(request: ParsedRequestOf<'coverage.tombstones'>): Promise<{ stream: string; method: AcquisitionMethod; count: number }[]> {
+      const gone = await db.records.where('connectionId').equals(request.connectionId).filter((record) => !!record.tombstone).toArray();
+      if (gone.length === 0) return [];
+      const methodOf = new Map((await db.batches.where('connectionId').equals(request.connectionId).toArray()).map((batch) => [batch.id, batch.method]));
+      const counts = new Map<string, { stream: string; method: AcquisitionMethod; count: number }>();
+      for (const record of gone) {
+        const method = methodOf.get(record.tombstone!.batchId);
+        if (!method) continue;
+        const key = `${record.stream}\u0000${method}`;
+        const entry = counts.get(key) ?? { stream: record.stream, method, count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+      }
+      return [...counts.values()];
+    },
+
     async 'storage.health'(): Promise<CanaryStatus> {
       return checkCanary(db, local());
     },

@@ -35,6 +35,8 @@ export const ownerRequestSchemas = {
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
   }),
+  /** Records marked gone, per stream and the method of the batch that marked them. */
+  'coverage.tombstones': z.object({ connectionId: Id }),
   /** The eviction canary (checked now) and any standing alarm. */
   'storage.health': z.object({}),
   'storage.acknowledgeAlarm': z.object({}),

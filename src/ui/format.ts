@@ -40,3 +40,45 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** "Mar 2 – Nov 20, 2024" within one year, "all of 2024" for a whole year, else both years. */
+export function formatShortWindow(start: string, end: string): string {
+  const a = start.slice(0, 10);
+  const b = end.slice(0, 10);
+  if (a === b) return formatDay(a);
+  if (a.slice(0, 4) === b.slice(0, 4)) {
+    if (a.slice(5) === '01-01' && b.slice(5) === '12-31') return `all of ${a.slice(0, 4)}`;
+    return `${formatDay(a).replace(/, \d{4}$/, '')} – ${formatDay(b)}`;
+  }
+  return `${formatDay(a)} – ${formatDay(b)}`;
+}
+
+/** "just now", "5 minutes ago", "3 hours ago", "yesterday", else the day. */
+export function relativeTime(at: string, now = new Date().toISOString()): string {
+  const seconds = (Date.parse(now) - Date.parse(at)) / 1000;
+  if (!Number.isFinite(seconds)) return at;
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) {
+    const minutes = Math.floor(seconds / 60);
+    return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  }
+  if (seconds < 86_400) {
+    const hours = Math.floor(seconds / 3600);
+    return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  }
+  if (seconds < 2 * 86_400) return 'yesterday';
+  return `on ${formatDay(at)}`;
+}
+
+/** "Nov 28, 2026, 14:05" (UTC-free: the browser's local time). */
+export function formatMoment(at: string): string {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return at;
+  const local = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+  return `${formatDay(local)}, ${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+}
+
+/** "1 order" / "3 orders" from a count and its two nouns. */
+export function plural(count: number, one: string, other: string): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : other}`;
+}

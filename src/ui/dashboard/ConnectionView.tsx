@@ -1,139 +1,223 @@
-/** One connection: coverage per stream and method, receipts, and the records browser. */
-import { useEffect, useState } from 'preact/hooks';
+/** One connection: its name (rename, delete), coverage as acquisition lanes, the records browser and receipts. */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
-import { formatDay, formatWindow, methodLabel, summariseCounts } from '../format';
-import type { StoredRecord } from '../../core/model';
+import { formatDay, formatWindow, methodLabel, plural } from '../format';
+import { Timeline } from './Timeline';
+import { RecordsBrowser } from './RecordsBrowser';
+import { Receipts } from './Receipts';
 
 type Coverage = ResponseOf<'coverage.get'>;
 type Batches = ResponseOf<'batches.list'>;
+type Connection = ResponseOf<'connections.list'>[number];
+type Tombstones = ResponseOf<'coverage.tombstones'>;
 
-export function ConnectionView(props: { connectionId: string; refreshKey: number }) {
+export function today(): string {
+  const now = new Date();
+  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+}
+
+export function ConnectionView(props: {
+  connectionId: string;
+  refreshKey: number;
+  connection?: Connection;
+  streams?: { name: string; displayName: string }[];
+  onRenamed?(): void;
+  onDeleted?(receipt: ResponseOf<'connections.delete'>): void;
+}) {
   const [coverage, setCoverage] = useState<Coverage>([]);
   const [batches, setBatches] = useState<Batches>([]);
-  const [records, setRecords] = useState<StoredRecord[]>([]);
-  const [total, setTotal] = useState(0);
-  const [stream, setStream] = useState('orders');
-  const [showGone, setShowGone] = useState(false);
-  const [selected, setSelected] = useState<StoredRecord>();
+  const [tombstones, setTombstones] = useState<Tombstones>([]);
 
   useEffect(() => {
     void send('coverage.get', { connectionId: props.connectionId }).then(setCoverage);
     void send('batches.list', { connectionId: props.connectionId }).then(setBatches);
+    void send('coverage.tombstones', { connectionId: props.connectionId })
+      .then(setTombstones)
+      .catch(() => setTombstones([]));
   }, [props.connectionId, props.refreshKey]);
 
-  useEffect(() => {
-    void send('records.list', { connectionId: props.connectionId, stream, includeTombstoned: showGone, limit: 500 }).then((result) => {
-      setRecords(result.records);
-      setTotal(result.total);
-    });
-  }, [props.connectionId, props.refreshKey, stream, showGone]);
-
-  const batchById = new Map(batches.map((batch) => [batch.id, batch]));
+  const streams = props.streams?.length ? props.streams : coverage.map((entry) => ({ name: entry.stream, displayName: entry.stream.replaceAll('_', ' ') }));
+  const streamLabel = (name: string) => streams.find((entry) => entry.name === name)?.displayName ?? name.replaceAll('_', ' ');
+  const ordered = [...coverage].sort((a, b) => streams.findIndex((s) => s.name === a.stream) - streams.findIndex((s) => s.name === b.stream));
 
   return (
-    <div class="connection" data-testid="connection-view">
+    <div class="connection" data-testid="connection-view" data-connection-id={props.connectionId}>
+      {props.connection && <ConnectionHeader connection={props.connection} batches={batches} onRenamed={props.onRenamed} onDeleted={props.onDeleted} />}
+
       <section class="panel" aria-labelledby="coverage-heading">
         <h2 id="coverage-heading">What is covered</h2>
-        <table data-testid="coverage-table">
-          <thead>
-            <tr>
-              <th scope="col">Records</th>
-              <th scope="col">How</th>
-              <th scope="col">Windows</th>
-            </tr>
-          </thead>
-          <tbody>
-            {coverage.flatMap((entry) =>
-              entry.methods.map((method) => (
-                <tr key={`${entry.stream}-${method.method}`} data-stream={entry.stream} data-method={method.method}>
-                  <td>{entry.stream.replaceAll('_', ' ')}</td>
-                  <td>{methodLabel(method.method)}</td>
-                  <td>
-                    {method.windows.map((window, index) => (
-                      <span key={index} class={`window ${window.completeness}`} data-start={window.start} data-end={window.end} data-completeness={window.completeness}>
-                        {formatWindow(window.start, window.end)} {window.completeness === 'full' ? '(complete)' : '(partial)'}
-                      </span>
-                    ))}
-                  </td>
-                </tr>
-              )),
-            )}
-          </tbody>
-        </table>
-      </section>
-
-      <section class="panel" aria-labelledby="records-heading">
-        <h2 id="records-heading">Records</h2>
-        <div class="filters">
-          <label>
-            Kind{' '}
-            <select value={stream} onChange={(event) => setStream((event.currentTarget as HTMLSelectElement).value)} data-testid="stream-filter">
-              {['orders', 'order_items'].map((name) => (
-                <option key={name} value={name}>
-                  {name.replaceAll('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <input type="checkbox" checked={showGone} onChange={(event) => setShowGone((event.currentTarget as HTMLInputElement).checked)} /> Show records marked gone
-          </label>
-          <span data-testid="record-total">{total} records</span>
-        </div>
-        <table data-testid="records-table">
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">Key</th>
-              <th scope="col">Seen by</th>
-            </tr>
-          </thead>
-          <tbody>
-            {records.map((record) => (
-              <tr key={record.rid} data-key={record.key} data-methods={record.methods.join(' ')} class={record.tombstone ? 'gone' : ''}>
-                <td>{record.eventTime ? formatDay(record.eventTime) : 'date unknown'}</td>
-                <td>
-                  <button type="button" class="link" onClick={() => setSelected(record)}>
-                    {record.key}
-                  </button>
-                </td>
-                <td>{record.methods.map(methodLabel).join(' + ')}</td>
+        <p class="hint">Each row is one way Gleaner gets your records. Hatched stretches are times nothing covers yet.</p>
+        {ordered.length === 0 && <p>Nothing covered yet.</p>}
+        {ordered.map((entry) => (
+          <Timeline
+            key={entry.stream}
+            stream={entry.stream}
+            streamLabel={streamLabel(entry.stream)}
+            today={today()}
+            lanes={entry.methods.map((method) => ({
+              method: method.method,
+              windows: method.windows,
+              tombstoned: tombstones.filter((t) => t.stream === entry.stream && t.method === method.method).reduce((sum, t) => sum + t.count, 0),
+            }))}
+          />
+        ))}
+        <details class="in-words" open>
+          <summary>Coverage in words</summary>
+          <table data-testid="coverage-table">
+            <thead>
+              <tr>
+                <th scope="col">Records</th>
+                <th scope="col">How</th>
+                <th scope="col">Covered</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        {selected && (
-          <aside class="provenance" aria-label="Where this record came from">
-            <h3>{selected.key}</h3>
-            <ul>
-              {selected.versions.map((version, index) => (
-                <li key={index}>
-                  {methodLabel(version.method)}: {version.batchIds.length} batch(es), as of {formatDay(version.asOf)}
-                </li>
-              ))}
-            </ul>
-            {selected.tombstone && <p>Marked gone: {selected.tombstone.reason}</p>}
-            <details>
-              <summary>Data</summary>
-              <pre>{JSON.stringify(selected.data, null, 2)}</pre>
-            </details>
-          </aside>
-        )}
+            </thead>
+            <tbody>
+              {ordered.flatMap((entry) =>
+                entry.methods.map((method) => (
+                  <tr key={`${entry.stream}-${method.method}`} data-stream={entry.stream} data-method={method.method}>
+                    <td>{streamLabel(entry.stream)}</td>
+                    <td>{methodLabel(method.method)}</td>
+                    <td>
+                      {method.windows.map((window, index) => (
+                        <span key={index} class={`window ${window.completeness}`} data-start={window.start} data-end={window.end} data-completeness={window.completeness}>
+                          {formatWindow(window.start, window.end)} {window.completeness === 'full' ? '(complete)' : '(partial)'}
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        </details>
       </section>
 
-      <section class="panel" aria-labelledby="batches-heading">
-        <h2 id="batches-heading">Receipts</h2>
-        <ul class="receipts" data-testid="batch-list">
-          {batches.map((batch) => (
-            <li key={batch.id} data-method={batch.method}>
-              <strong>{methodLabel(batch.method)}</strong> {batch.provenance.kind === 'artifact' ? batch.provenance.fileName : new URL(batch.provenance.pageUrl).pathname}
-              {batch.eventRange ? ` · ${formatWindow(batch.eventRange.start, batch.eventRange.end)}` : ''} · {summariseCounts(batch.counts)}
-              {batch.recaptureCount > 0 ? ` · seen unchanged ${batch.recaptureCount} more time(s)` : ''}
-            </li>
-          ))}
-        </ul>
-        {batchById.size === 0 && <p>No batches yet.</p>}
-      </section>
+      <RecordsBrowser connectionId={props.connectionId} refreshKey={props.refreshKey} streams={streams} batches={batches} />
+      <Receipts batches={batches} />
     </div>
+  );
+}
+
+function ConnectionHeader(props: { connection: Connection; batches: Batches; onRenamed?(): void; onDeleted?(receipt: ResponseOf<'connections.delete'>): void }) {
+  const { connection } = props;
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(connection.displayName);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const renameButtonRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    setEditing(false);
+    setName(connection.displayName);
+    setError(undefined);
+  }, [connection.id, connection.displayName]);
+  useEffect(() => {
+    if (editing) inputRef.current?.select();
+  }, [editing]);
+
+  async function rename(event: Event) {
+    event.preventDefault();
+    const trimmed = name.trim();
+    if (!trimmed) return setError('A name cannot be empty.');
+    setBusy(true);
+    try {
+      await send('connections.rename', { connectionId: connection.id, displayName: trimmed });
+      setEditing(false);
+      props.onRenamed?.();
+      setTimeout(() => renameButtonRef.current?.focus(), 0);
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function erase() {
+    setBusy(true);
+    try {
+      const receipt = await send('connections.delete', { connectionId: connection.id });
+      dialogRef.current?.close();
+      props.onDeleted?.(receipt);
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+      dialogRef.current?.close();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const total = connection.visibleRecords + connection.tombstonedRecords;
+  return (
+    <section class="panel connection-head" aria-labelledby="connection-heading">
+      {editing ? (
+        <form class="rename" onSubmit={(event) => void rename(event)}>
+          <label>
+            <span>Name of this connection</span>
+            <input ref={inputRef} type="text" value={name} maxLength={200} required data-testid="rename-input" onInput={(event) => setName((event.currentTarget as HTMLInputElement).value)} />
+          </label>
+          <div class="actions">
+            <button type="submit" disabled={busy} data-testid="rename-save">
+              Save name
+            </button>
+            <button type="button" class="secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div class="title-row">
+          <h2 id="connection-heading" data-testid="connection-name">
+            {connection.displayName}
+          </h2>
+          <div class="actions">
+            <button type="button" class="secondary small" ref={renameButtonRef} onClick={() => setEditing(true)} data-testid="rename-connection">
+              Rename
+            </button>
+            <button type="button" class="danger-outline small" onClick={() => dialogRef.current?.showModal()} data-testid="delete-connection">
+              Delete…
+            </button>
+          </div>
+        </div>
+      )}
+      <p class="meta">
+        {connection.accountLabel} · {plural(connection.visibleRecords, 'record', 'records')}
+        {connection.tombstonedRecords ? ` (and ${connection.tombstonedRecords} marked gone)` : ''} · {plural(connection.batchCount, 'receipt', 'receipts')} · since {formatDay(connection.createdAt)}
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <details class="technical">
+        <summary>Technical details</summary>
+        <dl>
+          <dt>Connection</dt>
+          <dd class="mono">{connection.id}</dd>
+          <dt>Account</dt>
+          <dd class="mono">{connection.accountKey ?? 'named by you'}</dd>
+          <dt>How the account is known</dt>
+          <dd>{connection.accountEvidence}</dd>
+        </dl>
+      </details>
+      <dialog ref={dialogRef} class="confirm" aria-labelledby="delete-title" aria-describedby="delete-body" data-testid="delete-dialog">
+        <h2 id="delete-title">Delete “{connection.displayName}”?</h2>
+        <div id="delete-body">
+          <p>
+            This erases from this browser its {plural(total, 'record', 'records')}, {plural(props.batches.length, 'receipt', 'receipts')}, any import waiting for it and its link to your server.
+          </p>
+          <p>Your other connections stay exactly as they are. This cannot be undone; you can import the export again later.</p>
+        </div>
+        <div class="actions">
+          <button type="button" class="secondary" autoFocus onClick={() => dialogRef.current?.close()}>
+            Keep it
+          </button>
+          <button type="button" class="danger" disabled={busy} onClick={() => void erase()} data-testid="confirm-delete">
+            Delete connection
+          </button>
+        </div>
+      </dialog>
+    </section>
   );
 }

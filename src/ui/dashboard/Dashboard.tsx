@@ -1,82 +1,121 @@
-/** The full-page dashboard: sources, import, and each connection. */
+/** The full-page dashboard: sources, import, each connection's coverage, records and receipts, and storage health. */
 import { useEffect, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
+import { plural } from '../format';
 import { ImportPanel } from './ImportPanel';
-import { ConnectionView } from './ConnectionView';
+import { ConnectionView, today } from './ConnectionView';
+import { Sources } from './Sources';
+import { StorageHealth } from './StorageHealth';
 import { ServerPanel } from '../../export/ui/ServerPanel';
 import { BackupPanel } from '../../export/ui/BackupPanel';
 
 type Connections = ResponseOf<'connections.list'>;
 type Connectors = ResponseOf<'connectors.list'>;
+type SourcesOverview = ResponseOf<'sources.overview'>;
+type DeleteReceipt = ResponseOf<'connections.delete'>;
+
+function focusImport() {
+  const section = document.getElementById('import');
+  section?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  section?.querySelector<HTMLInputElement>('input[type="file"]')?.focus();
+}
 
 export function Dashboard() {
   const [connectors, setConnectors] = useState<Connectors>([]);
+  const [sources, setSources] = useState<SourcesOverview>([]);
   const [connections, setConnections] = useState<Connections>([]);
   const [selected, setSelected] = useState<string>();
   const [refreshKey, setRefreshKey] = useState(0);
+  const [deleted, setDeleted] = useState<DeleteReceipt>();
+  const refresh = () => setRefreshKey((key) => key + 1);
 
   useEffect(() => {
     void send('connectors.list', {}).then(setConnectors);
+    // Ask the browser to exempt Gleaner's data from clean-ups (the manifest also requests unlimitedStorage).
     void navigator.storage?.persist?.().catch(() => false);
+    if (location.hash === '#import') setTimeout(focusImport, 300);
   }, []);
   useEffect(() => {
+    void send('sources.overview', {})
+      .then(setSources)
+      .catch(() => undefined);
     void send('connections.list', {}).then((list) => {
       setConnections(list);
-      setSelected((current) => current ?? list[0]?.id);
+      setSelected((current) => (current && list.some((connection) => connection.id === current) ? current : list[0]?.id));
     });
   }, [refreshKey]);
 
+  const current = connections.find((connection) => connection.id === selected);
+  const streamsOf = (connectorKey?: string) => connectors.find((connector) => connector.key === connectorKey)?.streams ?? [];
+
   return (
-    <main class="dashboard">
-      <header>
-        <h1>Gleaner</h1>
-        <p>Your own records, from the pages you visit and the exports you download, kept in this browser.</p>
+    <div class="page">
+      <a class="skip" href="#connections-heading">
+        Skip to your connections
+      </a>
+      <header class="masthead">
+        <div class="masthead-inner">
+          <p class="brand">
+            <span class="logo" aria-hidden="true" />
+            Gleaner
+          </p>
+          <h1>Your records, kept in this browser</h1>
+          <p class="lede">From the pages you visit and the exports you download. Nothing leaves this browser unless you link your own server.</p>
+        </div>
       </header>
-      <section class="panel" aria-labelledby="sources-heading">
-        <h2 id="sources-heading">Sources</h2>
-        {connectors.map((connector) => (
-          <article key={connector.key} class="source">
-            <h3>{connector.displayName}</h3>
-            <p>Keep recent records current by visiting {connector.hosts.join(', ')} while signed in.</p>
-            <details>
-              <summary>Import your history from an export</summary>
-              <ol>
-                {connector.exportSteps.map((step, index) => (
-                  <li key={index}>{step}</li>
-                ))}
-              </ol>
-            </details>
-          </article>
-        ))}
-      </section>
-      <ImportPanel
-        onImported={(connectionId) => {
-          setSelected(connectionId);
-          setRefreshKey((key) => key + 1);
-        }}
-      />
-      <section class="panel" aria-labelledby="connections-heading">
-        <h2 id="connections-heading">Connections</h2>
-        {connections.length === 0 && <p>No connections yet. Visit a supported site or import an export.</p>}
-        <ul class="connections" data-testid="connection-list">
-          {connections.map((connection) => (
-            <li key={connection.id} data-connection-id={connection.id}>
-              <button type="button" aria-pressed={selected === connection.id} onClick={() => setSelected(connection.id)}>
-                {connection.displayName}
-              </button>{' '}
-              <span>
-                {connection.visibleRecords} records · {connection.batchCount} batches
-              </span>
-            </li>
-          ))}
-        </ul>
-        <button type="button" class="secondary" onClick={() => setRefreshKey((key) => key + 1)}>
-          Refresh
-        </button>
-      </section>
-      {selected && <ConnectionView connectionId={selected} refreshKey={refreshKey} />}
-      <ServerPanel connectionId={selected} refreshKey={refreshKey} />
-      <BackupPanel onRestored={() => setRefreshKey((key) => key + 1)} />
-    </main>
+      <main class="dashboard">
+        <Sources sources={sources} today={today()} onImport={focusImport} />
+        <div id="import">
+          <ImportPanel
+            onImported={(connectionId) => {
+              setSelected(connectionId);
+              refresh();
+            }}
+          />
+        </div>
+        <section class="panel" aria-labelledby="connections-heading">
+          <h2 id="connections-heading" tabIndex={-1}>Connections</h2>
+          {deleted && (
+            <p class="notice" role="status" data-testid="delete-notice">
+              Deleted “{deleted.displayName}”: {plural(deleted.erased.records, 'record', 'records')} and {plural(deleted.erased.batches, 'receipt', 'receipts')} erased. Nothing else was touched.
+            </p>
+          )}
+          {connections.length === 0 && <p>No connections yet. Visit a supported site while signed in, or import an export.</p>}
+          <ul class="connection-list" data-testid="connection-list">
+            {connections.map((connection) => (
+              <li key={connection.id} data-connection-id={connection.id} class={selected === connection.id ? 'active' : ''}>
+                <button type="button" aria-pressed={selected === connection.id} onClick={() => setSelected(connection.id)}>
+                  {connection.displayName}
+                </button>
+                <span class="muted">
+                  {plural(connection.visibleRecords, 'record', 'records')} · {plural(connection.batchCount, 'receipt', 'receipts')}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <button type="button" class="secondary small" onClick={refresh}>
+            Refresh
+          </button>
+        </section>
+        {selected && (
+          <ConnectionView
+            connectionId={selected}
+            refreshKey={refreshKey}
+            connection={current}
+            streams={streamsOf(current?.connectorKey)}
+            onRenamed={refresh}
+            onDeleted={(receipt) => {
+              setDeleted(receipt);
+              setSelected(undefined);
+              refresh();
+              setTimeout(() => document.getElementById('connections-heading')?.focus(), 0);
+            }}
+          />
+        )}
+        <ServerPanel connectionId={selected} refreshKey={refreshKey} />
+        <BackupPanel onRestored={refresh} />
+        <StorageHealth refreshKey={refreshKey} />
+      </main>
+    </div>
   );
 }

@@ -1,45 +1,181 @@
-/** The toolbar popup: does Gleaner read this page, and what it holds. */
+/**
+ * The toolbar popup: does Gleaner read this tab, is capture on or paused
+ * here, what the last capture on this tab saw; pause/resume per site and
+ * everywhere; import a file; open the dashboard.
+ *
+ * Testing hook: `popup.html?tabId=<id>` describes that tab instead of the
+ * active one (a popup opened as a normal tab would otherwise describe itself).
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { send, type ResponseOf } from '../../messages/client';
+import { plural } from '../format';
+import { ImportPanel } from '../dashboard/ImportPanel';
+import { describeCapture } from './capture-line';
 
 type Connections = ResponseOf<'connections.list'>;
-type Connectors = ResponseOf<'connectors.list'>;
+type TabStatus = ResponseOf<'tab.status'>;
+
+async function targetTab(): Promise<{ id?: number; url?: string }> {
+  const requested = Number(new URLSearchParams(location.search).get('tabId'));
+  if (Number.isInteger(requested) && requested > 0) {
+    const tab = await browser.tabs.get(requested).catch(() => undefined);
+    return { id: tab?.id ?? requested, url: tab?.url };
+  }
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  return { id: tab?.id, url: tab?.url };
+}
+
+function openDashboard(hash = '') {
+  void browser.tabs.create({ url: browser.runtime.getURL(`/dashboard.html${hash}`) }).then(() => window.close());
+}
 
 export function Popup() {
-  const [tabHost, setTabHost] = useState<string>();
-  const [connectors, setConnectors] = useState<Connectors>([]);
+  const [tab, setTab] = useState<{ id?: number; url?: string }>();
+  const [status, setStatus] = useState<TabStatus>();
   const [connections, setConnections] = useState<Connections>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
 
+  const load = async (target = tab) => {
+    if (!target) return;
+    setStatus(await send('tab.status', { tabId: target.id, url: target.url }));
+  };
   useEffect(() => {
-    void browser.tabs.query({ active: true, currentWindow: true }).then(([tab]) => {
-      try {
-        setTabHost(tab?.url ? new URL(tab.url).hostname : undefined);
-      } catch {
-        setTabHost(undefined);
-      }
+    void targetTab().then((target) => {
+      setTab(target);
+      void load(target);
     });
-    void send('connectors.list', {}).then(setConnectors);
     void send('connections.list', {}).then(setConnections);
   }, []);
 
-  const covering = connectors.find((connector) => tabHost && connector.hosts.includes(tabHost));
+  async function pause(change: { scope: 'global'; paused: boolean } | { scope: 'site'; host: string; paused: boolean }) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await send('capture.pause', change);
+      await load();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const host = status?.host;
+  const connector = status?.connector;
+  const line = status?.lastCapture ? describeCapture(status.lastCapture, status.streamNouns) : undefined;
+  const state = !connector ? 'unread' : status?.paused ? 'paused' : 'on';
+
   return (
     <main class="popup">
-      <h1>Gleaner</h1>
-      <p data-testid="tab-status">
-        {covering ? `Gleaner keeps your ${covering.displayName} records from this site.` : 'Gleaner does not read this page.'}
-      </p>
-      <ul class="connections" data-testid="popup-connections">
-        {connections.map((connection) => (
-          <li key={connection.id}>
-            {connection.displayName}: {connection.visibleRecords} records
-          </li>
-        ))}
-      </ul>
-      <button type="button" onClick={() => void browser.tabs.create({ url: browser.runtime.getURL('/dashboard.html') }).then(() => window.close())}>
-        Open dashboard and import a file
-      </button>
+      <header class="popup-head">
+        <p class="brand">
+          <span class="logo" aria-hidden="true" />
+          Gleaner
+        </p>
+        <button type="button" class="link" onClick={() => openDashboard()} data-testid="open-dashboard">
+          Open dashboard
+        </button>
+      </header>
+
+      <section class={`tab-card ${state}`} aria-labelledby="tab-heading" data-testid="tab-card" data-state={state}>
+        <h1 id="tab-heading" class="visually-hidden">
+          This tab
+        </h1>
+        {!status ? (
+          <p>Checking this tab…</p>
+        ) : connector ? (
+          <>
+            <p class="status-line" data-testid="tab-status">
+              <span class={`dot ${state}`} aria-hidden="true" />
+              {status.paused === 'global'
+                ? `Capture is paused everywhere. Gleaner reads ${connector.displayName} here but keeps nothing right now.`
+                : status.paused === 'site'
+                  ? `Capture is paused on ${host}. Nothing from this site is kept.`
+                  : `Gleaner keeps your ${connector.displayName} records from this site.`}
+            </p>
+            {line && !status.paused ? (
+              <div class="last-capture" data-testid="last-capture">
+                <p class="headline">{line.headline}</p>
+                <p class="detail">Last look at this tab: {line.detail}</p>
+              </div>
+            ) : (
+              !status.paused && <p class="hint">Open Your Orders while signed in; what the page shows is kept.</p>
+            )}
+            {host && status.paused !== 'global' && (
+              <button
+                type="button"
+                class={status.paused === 'site' ? '' : 'secondary'}
+                disabled={busy}
+                data-testid="toggle-site"
+                onClick={() => void pause({ scope: 'site', host, paused: status.paused !== 'site' })}
+              >
+                {status.paused === 'site' ? `Resume on ${host}` : `Pause on ${host}`}
+              </button>
+            )}
+          </>
+        ) : (
+          <p class="status-line" data-testid="tab-status">
+            <span class="dot unread" aria-hidden="true" />
+            Gleaner does not read this page.
+          </p>
+        )}
+      </section>
+
+      <section class="popup-section" aria-label="Capture everywhere">
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            checked={!!status?.settings.paused}
+            disabled={busy || !status}
+            data-testid="toggle-global"
+            onChange={(event) => void pause({ scope: 'global', paused: (event.currentTarget as HTMLInputElement).checked })}
+          />
+          <span>Pause capture everywhere</span>
+        </label>
+        {status && status.settings.pausedHosts.length > 0 && (
+          <p class="hint">Paused on: {status.settings.pausedHosts.join(', ')}</p>
+        )}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+      </section>
+
+      <section class="popup-section" aria-labelledby="popup-connections-heading">
+        <h2 id="popup-connections-heading">Your connections</h2>
+        {connections.length === 0 ? (
+          <p class="hint">None yet.</p>
+        ) : (
+          <ul class="popup-connections" data-testid="popup-connections">
+            {connections.map((connection) => (
+              <li key={connection.id}>
+                <span>{connection.displayName}</span>
+                <span class="muted">{plural(connection.visibleRecords, 'record', 'records')}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <details class="popup-import">
+        <summary>Import an export file</summary>
+        <ImportPanel
+          onImported={() => {
+            void send('connections.list', {}).then(setConnections);
+          }}
+        />
+        <p class="hint">
+          Or{' '}
+          <button type="button" class="link" onClick={() => openDashboard('#import')}>
+            import in the dashboard
+          </button>
+          , where there is more room.
+        </p>
+      </details>
     </main>
   );
 }

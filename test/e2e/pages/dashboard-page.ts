@@ -93,6 +93,83 @@ export class DashboardPage {
     );
   }
 
+  /** The SVG coverage timeline of `stream`: per lane, its windows as drawn (data attributes), and the gaps listed under it. */
+  async timeline(stream: string): Promise<{ lanes: { method: string; tombstoned: number; windows: { start: string; end: string; completeness: string; x: number; width: number }[] }[]; gaps: { start: string; end: string; kind: string }[] }> {
+    const figure = this.page.locator(`[data-testid="coverage-timeline"][data-stream="${stream}"]`);
+    await figure.waitFor();
+    return figure.evaluate((root) => ({
+      lanes: [...root.querySelectorAll('svg g[data-lane]')].map((lane) => ({
+        method: lane.getAttribute('data-lane') ?? '',
+        tombstoned: Number(lane.getAttribute('data-tombstoned')),
+        windows: [...lane.querySelectorAll('rect.tl-window')].map((rect) => ({
+          start: rect.getAttribute('data-start') ?? '',
+          end: rect.getAttribute('data-end') ?? '',
+          completeness: rect.getAttribute('data-completeness') ?? '',
+          x: Number(rect.getAttribute('x')),
+          width: Number(rect.getAttribute('width')),
+        })),
+      })),
+      gaps: [...root.querySelectorAll('[data-testid="coverage-gaps"] li[data-gap-start]')].map((item) => ({
+        start: item.getAttribute('data-gap-start') ?? '',
+        end: item.getAttribute('data-gap-end') ?? '',
+        kind: item.getAttribute('data-gap-kind') ?? '',
+      })),
+    }));
+  }
+
+  /** Renames the selected connection through its Rename form. */
+  async renameSelected(name: string): Promise<void> {
+    await this.page.getByTestId('rename-connection').click();
+    await this.page.getByTestId('rename-input').fill(name);
+    await this.page.getByTestId('rename-save').click();
+    await this.page.getByTestId('connection-name').filter({ hasText: name }).waitFor();
+  }
+
+  /** Deletes the selected connection, confirming in the dialog; returns the notice text. */
+  async deleteSelected(): Promise<string> {
+    await this.page.getByTestId('delete-connection').click();
+    const dialog = this.page.getByTestId('delete-dialog');
+    await dialog.waitFor();
+    await dialog.getByTestId('confirm-delete').click();
+    const notice = this.page.getByTestId('delete-notice');
+    await notice.waitFor();
+    return notice.innerText();
+  }
+
+  /** Sets the records browser's filters and waits for the list to settle; returns the keys shown. */
+  async filterRecords(filter: { text?: string; stream?: string; method?: string; from?: string; to?: string }): Promise<string[]> {
+    if (filter.stream !== undefined) await this.page.getByTestId('stream-filter').selectOption(filter.stream);
+    if (filter.method !== undefined) await this.page.getByTestId('method-filter').selectOption(filter.method);
+    if (filter.from !== undefined) await this.page.getByTestId('from-filter').fill(filter.from);
+    if (filter.to !== undefined) await this.page.getByTestId('to-filter').fill(filter.to);
+    if (filter.text !== undefined) await this.page.getByTestId('record-search').fill(filter.text);
+    await this.page.waitForTimeout(600);
+    return this.page.$$eval('[data-testid="records-table"] tbody tr', (rows) => rows.map((row) => row.getAttribute('data-key') ?? ''));
+  }
+
+  /** Opens the provenance panel of the record with `key`; returns each version's method and the batches named. */
+  async openProvenance(key: string): Promise<{ method: string; batchIds: string[] }[]> {
+    await this.page.locator(`[data-testid="records-table"] tr[data-key="${key}"] button.link`).click();
+    const panel = this.page.getByTestId('provenance-panel');
+    await panel.waitFor();
+    return panel.locator('[data-testid="provenance-versions"] > li').evaluateAll((items) =>
+      items.map((item) => ({ method: item.getAttribute('data-method') ?? '', batchIds: [...item.querySelectorAll('[data-batch-id]')].map((el) => el.getAttribute('data-batch-id') ?? '') })),
+    );
+  }
+
+  /** Storage health as shown: bytes text, persistence state, canary state, whether the alarm shows. */
+  async storageHealth(): Promise<{ bytes: string; persisted: string; canary: string; alarm: boolean }> {
+    const section = this.page.getByTestId('storage-health');
+    await section.waitFor();
+    await this.page.waitForFunction(() => document.querySelector('[data-testid="storage-canary"]')?.getAttribute('data-present') !== 'unknown');
+    return {
+      bytes: (await section.getByTestId('storage-bytes').innerText()).trim(),
+      persisted: (await section.getByTestId('storage-persisted').getAttribute('data-persisted')) ?? '',
+      canary: (await section.getByTestId('storage-canary').getAttribute('data-present')) ?? '',
+      alarm: await section.getByTestId('storage-alarm').isVisible(),
+    };
+  }
+
   async screenshot(name: string): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${name}.png`);
