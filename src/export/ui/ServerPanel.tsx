@@ -1,4 +1,244 @@
-/** Personal-server link and export status (owned by the export feature). */
-export function ServerPanel(_props: { connectionId?: string; refreshKey: number }) {
-  return null;
+/** Personal-server link and export status for the selected connection (owned by the export feature). */
+import { useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import { send, type ResponseOf } from '../../messages/client';
+import { isLoopbackHost, normaliseOrigin, originPermissionPattern } from '../client';
+
+type Status = ResponseOf<'export.status'>[number];
+type Batches = ResponseOf<'export.batches'>;
+
+const STATUS_WORDS: Record<string, string> = {
+  active: 'Sending to your server',
+  retrying: 'Waiting for your server',
+  paused_auth: 'Paused: link again',
+  needs_permission: 'Paused: permission needed',
+  blocked: 'Paused: server not compatible',
+};
+
+function when(iso?: string): string {
+  if (!iso) return 'never';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+/**
+ * Asks for host permission for the server's address. Must run inside the
+ * click handler (a user gesture); the browser shows its own prompt.
+ */
+async function allowServer(origin: string): Promise<boolean> {
+  const origins = [originPermissionPattern(origin)];
+  if (await browser.permissions.contains({ origins }).catch(() => false)) return true;
+  return browser.permissions.request({ origins }).catch(() => false);
+}
+
+export function ServerPanel(props: { connectionId?: string; refreshKey: number }) {
+  const [origin, setOrigin] = useState('');
+  const [code, setCode] = useState('');
+  const [status, setStatus] = useState<Status>();
+  const [batches, setBatches] = useState<Batches>([]);
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    void send('export.settings.get', {}).then((settings) => setOrigin((current) => current || settings.serverOrigin || ''));
+  }, []);
+  useEffect(() => {
+    setNotice(undefined);
+    setError(undefined);
+  }, [props.connectionId]);
+  useEffect(() => {
+    if (!props.connectionId) return;
+    void send('export.status', {}).then((list) => setStatus(list.find((entry) => entry.connectionId === props.connectionId)));
+    void send('export.batches', { connectionId: props.connectionId, limit: 20 }).then(setBatches);
+  }, [props.connectionId, props.refreshKey, tick]);
+
+  if (!props.connectionId) return null;
+  const connectionId = props.connectionId;
+  const link = status?.link;
+  let loopback = false;
+  try {
+    loopback = origin.trim() !== '' && isLoopbackHost(new URL(normaliseOrigin(origin)).hostname);
+  } catch {
+    loopback = false;
+  }
+
+  async function doLink() {
+    setError(undefined);
+    setNotice(undefined);
+    let normalised: string;
+    try {
+      normalised = normaliseOrigin(origin);
+    } catch (caught) {
+      setError((caught as Error).message);
+      return;
+    }
+    // Asked here, in the click, for this server only; never at install.
+    const allowed = await allowServer(normalised);
+    if (!allowed) {
+      setError(`Gleaner needs your permission to reach ${normalised}. Click again and choose Allow.`);
+      return;
+    }
+    setBusy('link');
+    try {
+      await send('export.link', { connectionId, serverOrigin: normalised, enrollmentCode: code.trim() || undefined });
+      setCode('');
+      setNotice('Linked. Sending your records now…');
+      const [result] = await send('export.now', { connectionId });
+      setNotice(result?.status === 'active' ? 'Linked, and everything is on your server.' : result?.message ?? 'Linked.');
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(undefined);
+      setTick((value) => value + 1);
+    }
+  }
+
+  async function exportNow() {
+    setError(undefined);
+    setNotice(undefined);
+    setBusy('export');
+    try {
+      const [result] = await send('export.now', { connectionId });
+      if (result?.status === 'active') setNotice(result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : 'Everything was already on your server.');
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(undefined);
+      setTick((value) => value + 1);
+    }
+  }
+
+  async function unlink() {
+    setBusy('unlink');
+    try {
+      await send('export.unlink', { connectionId });
+      setNotice('This connection is no longer sent to your server. Nothing was deleted here or there.');
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(undefined);
+      setTick((value) => value + 1);
+    }
+  }
+
+  const needsRelink = link && (link.status === 'paused_auth' || link.status === 'needs_permission' || link.status === 'blocked');
+  const linkForm = (
+    <div class="link-form">
+      <label class="field">
+        Your personal server’s address
+        <input type="url" value={origin} placeholder="https://pdpp.example.org" onInput={(event) => setOrigin((event.currentTarget as HTMLInputElement).value)} data-testid="server-origin" />
+      </label>
+      <label class="field">
+        Link code from your server {loopback ? '(not needed for a server on this computer)' : ''}
+        <input type="text" value={code} autocomplete="off" onInput={(event) => setCode((event.currentTarget as HTMLInputElement).value)} data-testid="enrollment-code" />
+      </label>
+      <div class="actions">
+        <button type="button" disabled={!!busy || origin.trim() === ''} onClick={() => void doLink()} data-testid="link-server">
+          {busy === 'link' ? 'Linking…' : needsRelink ? 'Link again' : loopback && code.trim() === '' ? 'Link in one click' : 'Link to personal server'}
+        </button>
+      </div>
+      <p class="hint">Gleaner will ask your browser for permission to reach this address only. Your records go straight from this browser to your server.</p>
+    </div>
+  );
+
+  return (
+    <section class="panel" aria-labelledby="server-heading" data-testid="server-panel" data-done={tick} aria-busy={busy ? 'true' : 'false'}>
+      <h2 id="server-heading">Personal server</h2>
+      {!link && (
+        <>
+          <p>{status?.displayName ?? 'This connection'} is kept in this browser only. Link it to your personal server to keep a copy there, updated as Gleaner learns more.</p>
+          {linkForm}
+        </>
+      )}
+      {link && (
+        <div data-testid="export-status" data-status={link.status}>
+          <p>
+            <strong>{STATUS_WORDS[link.status] ?? link.status}</strong> · {link.serverOrigin}
+          </p>
+          {link.message && (
+            <p class={link.status === 'retrying' ? 'notice' : 'error'} role="alert" data-testid="export-message">
+              {link.message}
+            </p>
+          )}
+          <p data-testid="export-progress">
+            {link.acceptedRecords} records sent · last sent {when(link.lastSuccessAt)} · {status?.pendingRecords ?? 0} waiting
+          </p>
+          {status && status.problems.length > 0 && (
+            <div class="error" data-testid="export-problems">
+              <p>Your server refused {status.problems.length === 1 ? 'one group' : `${status.problems.length} groups`} of records. They are kept here; later records were still sent.</p>
+              <ul>
+                {status.problems.map((problem) => (
+                  <li key={problem.batchId}>
+                    {problem.recordCount} records: {problem.status === 'conflict' ? 'your server already holds different records under the same name' : 'refused'} — {problem.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {needsRelink && linkForm}
+          <div class="actions">
+            <button type="button" disabled={!!busy || !!needsRelink} onClick={() => void exportNow()} data-testid="export-now">
+              {busy === 'export' ? 'Sending…' : 'Export now'}
+            </button>
+            <button type="button" class="secondary" disabled={!!busy} onClick={() => void unlink()} data-testid="unlink-server">
+              Stop sending
+            </button>
+          </div>
+          <details>
+            <summary>Details</summary>
+            <dl class="evidence">
+              <dt>Device</dt>
+              <dd>{link.deviceId}</dd>
+              <dt>Source instance</dt>
+              <dd>{link.sourceInstanceId}</dd>
+              <dt>Connection on the server</dt>
+              <dd>{link.connectorInstanceId}</dd>
+              <dt>Account name on the server</dt>
+              <dd>{link.localBindingName}</dd>
+              <dt>Manifest version</dt>
+              <dd>{link.manifestVersion}</dd>
+              {link.lastRequestId && (
+                <>
+                  <dt>Last server request id</dt>
+                  <dd>{link.lastRequestId}</dd>
+                </>
+              )}
+            </dl>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Batch</th>
+                  <th scope="col">Records</th>
+                  <th scope="col">State</th>
+                  <th scope="col">sha256</th>
+                </tr>
+              </thead>
+              <tbody>
+                {batches.map((batch) => (
+                  <tr key={batch.id} data-batch-id={batch.id} data-batch-status={batch.status}>
+                    <td>{batch.id}</td>
+                    <td>{batch.recordCount}</td>
+                    <td>{batch.status}</td>
+                    <td>{batch.bodyHash.slice(0, 16)}…</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        </div>
+      )}
+      {notice && (
+        <p class="notice" data-testid="server-notice">
+          {notice}
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert" data-testid="server-error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
 }
