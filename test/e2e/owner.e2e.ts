@@ -127,6 +127,9 @@ describe('the dashboard', () => {
     const overflow = await dashboard.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await dashboard.screenshot('dashboard-narrow');
+    const { SCREENSHOT_DIR } = await import('./pages/dashboard-page');
+    await dashboard.page.locator('section[aria-labelledby="coverage-heading"]').screenshot({ path: `${SCREENSHOT_DIR}/dashboard-narrow-coverage.png` });
+    await dashboard.page.locator('section[aria-labelledby="records-heading"]').screenshot({ path: `${SCREENSHOT_DIR}/dashboard-narrow-records.png` });
   });
 
   it('renames a connection', async () => {

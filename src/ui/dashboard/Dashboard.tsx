@@ -27,6 +27,7 @@ export function Dashboard() {
   const [selected, setSelected] = useState<string>();
   const [refreshKey, setRefreshKey] = useState(0);
   const [deleted, setDeleted] = useState<DeleteReceipt>();
+  const [alarm, setAlarm] = useState(false);
   const refresh = () => setRefreshKey((key) => key + 1);
 
   useEffect(() => {
@@ -64,6 +65,12 @@ export function Dashboard() {
         </div>
       </header>
       <main class="dashboard">
+        {alarm && (
+          <p class="alarm alarm-banner" role="alert">
+            <strong>Some of Gleaner’s data may have been deleted by the browser.</strong>{' '}
+            <a href="#storage-heading">See storage health</a>
+          </p>
+        )}
         <Sources sources={sources} today={today()} onImport={focusImport} />
         <div id="import">
           <ImportPanel
@@ -114,7 +121,7 @@ export function Dashboard() {
         )}
         <ServerPanel connectionId={selected} refreshKey={refreshKey} />
         <BackupPanel onRestored={refresh} />
-        <StorageHealth refreshKey={refreshKey} />
+        <StorageHealth refreshKey={refreshKey} onAlarm={(status) => setAlarm(!!status)} />
       </main>
     </div>
   );

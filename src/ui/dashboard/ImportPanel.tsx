@@ -1,76 +1,120 @@
-/** Upload → preview → choose connection → commit → receipt. */
-import { useState } from 'preact/hooks';
+/**
+ * Import an export file: the page only stages the file and shows the job;
+ * reading, previewing and storing run in the background, so closing this
+ * page (or the popup) loses nothing. Reused by the popup in compact mode.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { database } from '../../db/database';
 import { newId } from '../../core/hash';
 import { send, type ResponseOf } from '../../messages/client';
 import { formatBytes, formatWindow, summariseCounts } from '../format';
 
-type Preview = ResponseOf<'artifact.preview'>;
-type Commit = ResponseOf<'artifact.commit'>;
+type Job = ResponseOf<'import.get'>;
 
-export function ImportPanel(props: { onImported(connectionId: string): void }) {
-  const [preview, setPreview] = useState<Preview>();
-  const [receipt, setReceipt] = useState<Commit>();
+const WORKING = new Set(['received', 'parsing', 'committing']);
+const SHOWN = new Set(['received', 'parsing', 'ready', 'committing', 'cancelled', 'failed']);
+const POLL_MS = 400;
+
+function plural(count: number, one: string, other = `${one}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : other}`;
+}
+
+function streamWords(recordsByStream: Record<string, number>): string {
+  return Object.entries(recordsByStream)
+    .map(([stream, count]) => plural(count, stream.replace(/_/g, ' ').replace(/s$/, ''), stream.replace(/_/g, ' ')))
+    .join(', ');
+}
+
+function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.min(100, Math.round((part / whole) * 100)) : 0;
+}
+
+export interface ImportPanelProps {
+  /** Called when records landed in a connection. */
+  onImported?(connectionId: string): void;
+  /** Popup width: fewer details, the same steps. */
+  compact?: boolean;
+}
+
+export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
+  const [job, setJob] = useState<Job>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [target, setTarget] = useState<string>('new');
   const [accountName, setAccountName] = useState('');
+  const reported = useRef<string>();
+
+  // Reopening the page shows the import that was running or waiting.
+  useEffect(() => {
+    void send('import.list', { limit: 5 })
+      .then((jobs) => {
+        const open = jobs.find((candidate) => SHOWN.has(candidate.status));
+        if (open) adopt(open);
+      })
+      .catch(() => undefined);
+  }, []);
+
+  // Follow the job while the background works on it.
+  useEffect(() => {
+    if (!job || !WORKING.has(job.status)) return;
+    const timer = setTimeout(() => {
+      void send('import.get', { jobId: job.id })
+        .then(adopt)
+        .catch(() => undefined);
+    }, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [job]);
+
+  function adopt(next: Job) {
+    setJob((previous) => {
+      if (next.status === 'ready' && previous?.status !== 'ready') {
+        const preview = next.preview;
+        setTarget(preview?.matchedConnectionId ?? preview?.suggestedConnectionId ?? 'new');
+      }
+      return next;
+    });
+    if (next.status === 'committed' && next.connectionId && reported.current !== next.id) {
+      reported.current = next.id;
+      onImported?.(next.connectionId);
+    }
+  }
+
+  async function act(run: () => Promise<Job>) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      adopt(await run());
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
 
   async function choose(file: File) {
-    setError(undefined);
-    setPreview(undefined);
-    setReceipt(undefined);
-    setBusy(true);
-    try {
-      // Stage the file in the extension's database first, so the background parses its own durable copy.
+    setJob(undefined);
+    // Stage the file in the extension's database first: the background reads its own durable copy.
+    await act(async () => {
       const stagedId = newId('stg');
       await database().staged.put({ id: stagedId, fileName: file.name, sizeBytes: file.size, lastModified: file.lastModified, stagedAt: new Date().toISOString(), blob: file });
-      const result = await send('artifact.preview', { stagedId });
-      setPreview(result);
-      const imported = result.alreadyImported[0];
-      setTarget(imported?.connectionId ?? result.matchedConnectionId ?? result.candidates.find((candidate) => candidate.overlap > 0)?.connectionId ?? 'new');
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
+      return send('import.start', { stagedId });
+    });
   }
 
-  async function commit() {
-    if (!preview) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await send('artifact.commit', {
-        stagedId: preview.stagedId,
-        target: target === 'new' ? { newConnection: { accountName } } : { connectionId: target },
-      });
-      setReceipt(result);
-      setPreview(undefined);
-      props.onImported(result.connectionId);
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function cancel() {
-    if (preview) await send('artifact.discard', { stagedId: preview.stagedId }).catch(() => undefined);
-    setPreview(undefined);
-  }
+  const preview = job?.preview;
+  const receiptShown = job && ['committed', 'cancelled', 'failed', 'already_imported'].includes(job.status);
 
   return (
-    <section class="panel" aria-labelledby="import-heading">
+    <section class={compact ? 'panel import compact' : 'panel import'} aria-labelledby="import-heading">
       <h2 id="import-heading">Import an export file</h2>
-      <p class="hint">A CSV, JSON or zip you downloaded from a service. Nothing is saved until you confirm.</p>
+      {!compact && <p class="hint">A CSV, JSON or zip you downloaded from a service. Nothing is saved until you confirm, and closing this page does not stop an import.</p>}
       <label class="file">
         <span>Choose a file</span>
         <input
           type="file"
           data-testid="artifact-input"
           accept=".csv,.json,.js,.zip,text/csv,application/json,application/zip"
-          disabled={busy}
+          disabled={busy || job?.status === 'committing'}
           onChange={(event) => {
             const file = (event.currentTarget as HTMLInputElement).files?.[0];
             if (file) void choose(file);
@@ -78,37 +122,58 @@ export function ImportPanel(props: { onImported(connectionId: string): void }) {
           }}
         />
       </label>
-      {busy && <p role="status">Working…</p>}
       {error && (
         <p role="alert" class="error" data-testid="import-error">
           {error}
         </p>
       )}
-      {preview && (
-        <div class="preview" data-testid="import-preview">
+      {job?.status === 'refused' && (
+        <p role="alert" class="error" data-testid="import-error" data-code={job.error?.code}>
+          {job.error?.message} Nothing was saved.
+        </p>
+      )}
+      {job && (job.status === 'received' || job.status === 'parsing') && (
+        <div role="status" data-testid="import-working" data-job-id={job.id}>
+          <p>
+            {job.status === 'received' ? `Received ${job.fileName}; checking whether you imported it before…` : `Reading ${job.fileName}…`}
+          </p>
+          <progress max={100} value={percent(job.bytesRead, job.sizeBytes)} aria-label="Reading the file" />
+        </div>
+      )}
+      {job?.status === 'ready' && preview && (
+        <div class="preview" data-testid="import-preview" data-job-id={job.id}>
           <h3>{preview.parserName}</h3>
           <p>
-            <strong>{preview.fileName}</strong> ({formatBytes(preview.sizeBytes)}): {preview.rowsRead} rows read,{' '}
-            {Object.entries(preview.recordsByStream)
-              .map(([stream, count]) => `${count} ${stream.replaceAll('_', ' ')}`)
-              .join(', ')}
-            {preview.skipped ? `, ${preview.skipped} skipped` : ''}
-            {preview.failed ? `, ${preview.failed} could not be read` : ''}.
+            <strong>{job.fileName}</strong> ({formatBytes(job.sizeBytes)}): {plural(preview.rowsRead, 'row')} read, {streamWords(preview.recordsByStream)}.
           </p>
-          {preview.eventRange && <p>Covers {formatWindow(preview.eventRange.start, preview.eventRange.end)}.</p>}
-          {preview.alreadyImported.length > 0 && (
-            <p class="notice" data-testid="already-imported">
-              You imported this exact file before. Importing it again into the same connection changes nothing.
-            </p>
-          )}
-          {preview.warnings.length > 0 && (
+          <ul class="facts" data-testid="preview-facts">
+            {preview.suggestedConnectionId ? (
+              <li>
+                {plural(preview.newRecords, 'new record')}, {plural(preview.knownRecords, 'record')} already known.
+              </li>
+            ) : (
+              <li>{plural(preview.records, 'record')}, all new to Gleaner.</li>
+            )}
+            {preview.duplicatesInFile > 0 && <li>{plural(preview.duplicatesInFile, 'row')} repeated inside the file (counted once).</li>}
+            {preview.failed > 0 && <li>{plural(preview.failed, 'row')} could not be read (see the notes).</li>}
+            {preview.eventRange && <li>Covers {formatWindow(preview.eventRange.start, preview.eventRange.end)}.</li>}
+            {preview.coveredThrough && <li data-testid="covered-through">Covered through {formatWindow(preview.coveredThrough, preview.coveredThrough)}: newer records come from visiting the site or a fresh export.</li>}
+            {preview.undated > 0 && <li>{plural(preview.undated, 'record')} without a date (kept, shown undated).</li>}
+            {!compact && preview.gaps.length > 0 && (
+              <li>
+                No records between {preview.gaps.map((gap) => formatWindow(gap.start, gap.end)).join('; ')}.
+              </li>
+            )}
+          </ul>
+          {preview.problems.length > 0 && (
             <details>
-              <summary>{preview.warnings.length} note(s) about this file</summary>
+              <summary>{plural(preview.problems.reduce((sum, problem) => sum + problem.count, 0), 'note')} about this file</summary>
               <ul>
-                {preview.warnings.map((warning, index) => (
-                  <li key={index}>
-                    {warning.message}
-                    {warning.where ? ` (${warning.where})` : ''}
+                {preview.problems.map((problem) => (
+                  <li key={problem.code}>
+                    {problem.message}
+                    {problem.count > 1 ? ` (${problem.count} times)` : ''}
+                    {problem.where.length > 0 ? ` — ${problem.where.join(', ')}` : ''}
                   </li>
                 ))}
               </ul>
@@ -137,23 +202,112 @@ export function ImportPanel(props: { onImported(connectionId: string): void }) {
             )}
           </fieldset>
           <div class="actions">
-            <button type="button" onClick={() => void commit()} disabled={busy} data-testid="confirm-import">
+            <button
+              type="button"
+              data-testid="confirm-import"
+              disabled={busy}
+              onClick={() => void act(() => send('import.confirm', { jobId: job.id, target: target === 'new' ? { newConnection: { accountName } } : { connectionId: target } }))}
+            >
               Import
             </button>
-            <button type="button" class="secondary" onClick={() => void cancel()} disabled={busy}>
+            <button type="button" class="secondary" disabled={busy} onClick={() => void act(() => send('import.discard', { jobId: job.id })).then(() => setJob(undefined))}>
               Cancel
             </button>
           </div>
+          {!compact && <Technical job={job} />}
         </div>
       )}
-      {receipt && (
-        <div class="receipt" role="status" data-testid="import-receipt" data-outcome={receipt.outcome} data-batch-id={receipt.batch.id}>
-          <h3>{receipt.outcome === 'already_imported' ? 'Already imported — here is the original receipt' : 'Imported'}</h3>
-          <p>{summariseCounts(receipt.batch.counts)}.</p>
-          {receipt.batch.eventRange && <p>Covers {formatWindow(receipt.batch.eventRange.start, receipt.batch.eventRange.end)}.</p>}
-          <p class="hint">Next: visit Your Orders on the site now and then to keep recent orders current.</p>
+      {job?.status === 'committing' && (
+        <div role="status" data-testid="import-progress" data-job-id={job.id}>
+          <ol class="phases">
+            <li>Received ✓</li>
+            <li>Read ✓ ({plural(preview?.rowsRead ?? 0, 'row')})</li>
+            <li>Compared with what you have ✓</li>
+            <li>
+              Storing: {plural(job.recordsCommitted, 'record')} of {(preview?.records ?? 0).toLocaleString('en-US')}
+            </li>
+          </ol>
+          <progress max={100} value={percent(job.recordsCommitted, preview?.records ?? 0)} aria-label="Storing records" />
+          <p class="hint">You can close this page; the import continues.</p>
+          <button type="button" class="secondary" data-testid="cancel-import" disabled={busy || !!job.cancelRequested} onClick={() => void act(() => send('import.cancel', { jobId: job.id }))}>
+            {job.cancelRequested ? 'Stopping…' : 'Stop importing'}
+          </button>
+        </div>
+      )}
+      {job && receiptShown && (
+        <div
+          class="receipt"
+          role="status"
+          data-testid="import-receipt"
+          data-outcome={job.status === 'committed' ? 'merged' : job.status}
+          data-batch-id={job.receipt?.id ?? ''}
+          data-job-id={job.id}
+        >
+          <h3>
+            {job.status === 'committed' && `Imported into ${job.connectionName ?? 'your connection'}`}
+            {job.status === 'already_imported' && 'Already imported — here is the original receipt'}
+            {job.status === 'cancelled' && 'Import stopped — part of the file is stored'}
+            {job.status === 'failed' && 'Import stopped by a problem — part of the file is stored'}
+          </h3>
+          {job.status === 'already_imported' && (
+            <p class="notice" data-testid="already-imported">
+              You imported this exact file before{job.receipt ? ` (on ${formatWindow(job.receipt.receivedAt, job.receipt.receivedAt)})` : ''}. Nothing was read again or changed.
+            </p>
+          )}
+          {job.error && job.status === 'failed' && <p class="error">{job.error.message}</p>}
+          {job.receipt && <p>{summariseCounts(job.receipt.counts)}.</p>}
+          {job.receipt?.eventRange && <p>Covers {formatWindow(job.receipt.eventRange.start, job.receipt.eventRange.end)}.</p>}
+          <ul class="next" data-testid="next-actions">
+            {job.nextActions.map((action, index) => (
+              <li key={index}>{action}</li>
+            ))}
+          </ul>
+          {(job.status === 'cancelled' || job.status === 'failed') && (
+            <div class="actions">
+              <button type="button" data-testid="resume-import" disabled={busy} onClick={() => void act(() => send('import.resume', { jobId: job.id }))}>
+                Resume
+              </button>
+              <button type="button" class="secondary" disabled={busy} onClick={() => void act(() => send('import.discard', { jobId: job.id })).then(() => setJob(undefined))}>
+                Keep what is stored
+              </button>
+            </div>
+          )}
+          {!compact && <Technical job={job} />}
         </div>
       )}
     </section>
+  );
+}
+
+/** Identifiers for the curious, out of the way. */
+function Technical({ job }: { job: Job }) {
+  return (
+    <details class="technical">
+      <summary>Technical details</summary>
+      <dl>
+        <dt>File fingerprint (sha256)</dt>
+        <dd>
+          <code>{job.sha256 ?? 'not yet computed'}</code>
+        </dd>
+        <dt>Import job</dt>
+        <dd>
+          <code>{job.id}</code>, {plural(job.chunksCommitted, 'chunk')} stored{job.runs > 1 ? `, resumed ${job.runs - 1} time(s)` : ''}
+        </dd>
+        {job.receipt && (
+          <>
+            <dt>Batch</dt>
+            <dd>
+              <code>{job.receipt.id}</code> ({job.receipt.status})
+            </dd>
+          </>
+        )}
+        {job.preview && job.preview.entries.length > 0 && (
+          <>
+            <dt>Files read</dt>
+            <dd>{job.preview.entries.join(', ')}</dd>
+          </>
+        )}
+      </dl>
+    </details>
   );
 }

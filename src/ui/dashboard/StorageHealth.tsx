@@ -22,7 +22,7 @@ export async function readStorageFacts(): Promise<StorageFacts> {
   return { usage: estimate?.usage, quota: estimate?.quota, persisted };
 }
 
-export function StorageHealth(props: { refreshKey: number }) {
+export function StorageHealth(props: { refreshKey: number; onAlarm?(alarm: Canary['alarm']): void }) {
   const [facts, setFacts] = useState<StorageFacts>({});
   const [canary, setCanary] = useState<Canary>();
   const [asked, setAsked] = useState<string>();
@@ -30,7 +30,10 @@ export function StorageHealth(props: { refreshKey: number }) {
   const load = () => {
     void readStorageFacts().then(setFacts);
     void send('storage.health', {})
-      .then(setCanary)
+      .then((status) => {
+        setCanary(status);
+        props.onAlarm?.(status.alarm);
+      })
       .catch(() => undefined);
   };
   useEffect(load, [props.refreshKey]);
@@ -43,7 +46,9 @@ export function StorageHealth(props: { refreshKey: number }) {
 
   return (
     <section class="panel" aria-labelledby="storage-heading" data-testid="storage-health">
-      <h2 id="storage-heading">Storage health</h2>
+      <h2 id="storage-heading" tabIndex={-1}>
+        Storage health
+      </h2>
       {canary?.alarm && (
         <div class="alarm" role="alert" data-testid="storage-alarm">
           <h3>Some of Gleaner’s data may have been deleted by the browser</h3>

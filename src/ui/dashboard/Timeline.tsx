@@ -7,7 +7,7 @@
  */
 import type { AcquisitionMethod } from '../../core/model';
 import { formatShortWindow, formatWindow, plural } from '../format';
-import { describeDuration, layoutTimeline, type LaneInput } from '../timeline';
+import { dayNumber, dayString, describeDuration, layoutTimeline, type LaneInput } from '../timeline';
 
 const LANE_NAMES: Record<AcquisitionMethod, { title: string; subtitle: string }> = {
   owner_artifact: { title: 'Historical import', subtitle: 'from your export files' },
@@ -97,7 +97,7 @@ export function Timeline(props: { stream: string; streamLabel: string; lanes: La
               );
             })}
           </svg>
-          <div class="tl-axis" aria-hidden="true">
+          <div class="tl-axis" aria-hidden="true" data-many={layout.ticks.length > 5 ? '' : undefined}>
             {layout.ticks.map((tick) => (
               <span key={tick.day} style={{ left: `${(tick.x / layout.width) * 100}%` }}>
                 {tick.label}
@@ -116,10 +116,19 @@ export function Timeline(props: { stream: string; streamLabel: string; lanes: La
           layout.gaps.map((gap) => (
             <li key={gap.start} data-gap-start={gap.start} data-gap-end={gap.end} data-gap-kind={gap.kind}>
               <span class="gap-swatch" aria-hidden="true" />
-              {gap.kind === 'since' ? `Nothing kept since ${formatShortWindow(gap.start, gap.start)} (${describeDuration(gap.days)})` : `Not covered ${formatShortWindow(gap.start, gap.end)} (${describeDuration(gap.days)})`}
+              {gap.kind === 'since'
+                ? `Nothing covered after ${formatShortWindow(dayString(dayNumber(gap.start) - 1), dayString(dayNumber(gap.start) - 1))} (${describeDuration(gap.days)} up to today)`
+                : `Not covered ${formatShortWindow(gap.start, gap.end)} (${describeDuration(gap.days)})`}
             </li>
           ))
         )}
+        {layout.lanes
+          .filter((lane) => lane.tombstoned > 0)
+          .map((lane) => (
+            <li key={`gone-${lane.method}`} class="gone-note" data-tombstoned-by={lane.method}>
+              {plural(lane.tombstoned, 'record', 'records')} marked gone by {LANE_NAMES[lane.method].title.toLowerCase()} (still kept; shown with “Include records marked gone”)
+            </li>
+          ))}
       </ul>
       <p class="tl-legend" aria-hidden="true">
         <span><i class="lg full" /> complete</span>
