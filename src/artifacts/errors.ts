@@ -1,15 +1,22 @@
 /** A refusal the owner reads: `message` is a plain sentence, `code` is for code and tests. */
+export type ArtifactErrorCode =
+  | 'empty_file'
+  | 'too_large'
+  | 'unknown_format'
+  | 'html_export'
+  | 'wrong_service'
+  | 'corrupt_zip'
+  | 'encrypted_zip'
+  | 'unsupported_zip'
+  | 'zip_limits'
+  | 'line_too_long'
+  | 'json_too_deep'
+  | 'no_records'
+  | 'staged_file_missing';
+
 export class ArtifactError extends Error {
   constructor(
-    readonly code:
-      | 'empty_file'
-      | 'too_large'
-      | 'unknown_format'
-      | 'corrupt_zip'
-      | 'encrypted_zip'
-      | 'zip_limits'
-      | 'no_records'
-      | 'staged_file_missing',
+    readonly code: ArtifactErrorCode,
     message: string,
   ) {
     super(message);

@@ -1,4 +1,6 @@
 /**
+ * The whole-file reader for small uploads held in memory (kept for callers
+ * that have bytes, not a staged Blob; imports go through `open-artifact.ts`).
  * Turns an uploaded file into parser results: sniffs zip vs text by content,
  * reads only the zip entries some connector's parser claims, and asks each
  * connector which files it wants.
@@ -7,13 +9,10 @@ import { unzipSync, type UnzipFileInfo } from 'fflate';
 import type { ArtifactFile, ArtifactParseResult, ArtifactParser, ConnectorDefinition } from '../connectors/types';
 import { ArtifactError } from './errors';
 
-export const ARTIFACT_LIMITS = {
-  maxFileBytes: 512 * 1024 * 1024,
-  maxZipEntries: 20_000,
-  maxEntryBytes: 512 * 1024 * 1024,
-  maxTotalUncompressedBytes: 2 * 1024 * 1024 * 1024,
-  maxCompressionRatio: 200,
-};
+import { ARTIFACT_LIMITS } from './limits';
+import { isSafeEntryName } from './zip-reader';
+
+export { ARTIFACT_LIMITS, isSafeEntryName };
 
 export interface RecognisedArtifact {
   connector: ConnectorDefinition;
@@ -25,10 +24,6 @@ function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 0x03 || bytes[2] === 0x05) ;
 }
 
-/** Entry names that could escape a folder or are not plain paths are ignored. */
-export function isSafeEntryName(name: string): boolean {
-  return !name.startsWith('/') && !name.includes('..') && !name.includes('\\') && !/^[a-z]:/i.test(name) && !name.endsWith('/');
-}
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 

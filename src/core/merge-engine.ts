@@ -3,6 +3,7 @@
  * single Dexie transaction and returns its receipt. The invariants M1–M10
  * (docs/DATA-MODEL.md) are enforced here and nowhere else.
  */
+import type { Table } from 'dexie';
 import type { ChangeRow, GleanerDatabase } from '../db/database';
 import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from '../export/canonical-json';
@@ -13,6 +14,7 @@ import {
   emptyCounts,
   type AcquisitionBatch,
   type AcquisitionMethod,
+  type BatchCounts,
   type BatchWarning,
   type CoverageClaim,
   type Observation,
@@ -199,6 +201,98 @@ function uniquePush<T>(list: readonly T[], item: T): T[] {
   return list.includes(item) ? [...list] : [...list, item];
 }
 
+interface MergeContext {
+  connectionId: string;
+  method: AcquisitionMethod;
+  dataAsOf: string;
+  batchId: string;
+  now: string;
+  fullClaims: FullClaim[];
+  /** Combines two partial observations of one record from the same batch (chunked imports). */
+  combine?: (stream: string, earlier: Record<string, unknown>, later: Record<string, unknown>) => Record<string, unknown>;
+}
+
+interface MergeOutcome {
+  writes: StoredRecord[];
+  changes: ChangeInput[];
+  observedIds: Set<string>;
+  minEvent: string;
+  maxEvent: string;
+  /** Observations that continued a record this batch had already delivered (not counted again). */
+  combined: number;
+}
+
+/** Merges prepared observations into their stored records (M2–M6 for observed records); counts into `counts`. Inside a transaction. */
+async function mergeEntries(db: GleanerDatabase, ctx: MergeContext, entries: PreparedObservation[], counts: BatchCounts): Promise<MergeOutcome> {
+  const existing = await db.records.bulkGet(entries.map((entry) => [ctx.connectionId, entry.stream.name, entry.rid] as [string, string, string]));
+  const writes: StoredRecord[] = [];
+  /** The change feed (outbox) entries for visible changes this batch makes. */
+  const changes: ChangeInput[] = [];
+  const observedIds = new Set<string>();
+  let minEvent = '';
+  let maxEvent = '';
+  let combined = 0;
+  const { batchId, now } = ctx;
+
+  entries.forEach((entry, index) => {
+    observedIds.add(`${entry.stream.name}\u0000${entry.rid}`);
+    const before = existing[index];
+    let observedData = entry.data;
+    let priorVersions = before?.versions ?? [];
+    // A later chunk of the same batch continuing this record: its part is combined with the part already stored.
+    const ownVersion = ctx.combine && before ? before.versions.find((version) => version.method === ctx.method && version.batchIds.includes(batchId)) : undefined;
+    if (ownVersion && ctx.combine) {
+      observedData = ctx.combine(entry.stream.name, ownVersion.data, entry.data);
+      priorVersions = before!.versions
+        .map((version) => (version === ownVersion ? { ...version, batchIds: version.batchIds.filter((id) => id !== batchId) } : version))
+        .filter((version) => version.batchIds.length > 0);
+      combined += 1;
+    }
+    const version: RecordVersion = { data: observedData, method: ctx.method, batchIds: [batchId], asOf: ctx.dataAsOf };
+    const versions = before ? addVersion(priorVersions, version) : [version];
+    const data = mergeVersions(versions, fieldPolicies(entry.stream));
+    const eventTime = eventTimeOf(entry.stream, data);
+    const observedTime = eventTimeOf(entry.stream, observedData);
+    if (observedTime) {
+      if (!minEvent || observedTime < minEvent) minEvent = observedTime;
+      if (!maxEvent || observedTime > maxEvent) maxEvent = observedTime;
+    }
+    const record: StoredRecord = {
+      connectionId: ctx.connectionId,
+      stream: entry.stream.name,
+      rid: entry.rid,
+      key: entry.key,
+      keyParts: entry.keyParts,
+      eventTime,
+      data,
+      versions,
+      batchIds: uniquePush(before?.batchIds ?? [], batchId),
+      methods: uniquePush(before?.methods ?? [], ctx.method),
+      firstSeenAt: before?.firstSeenAt ?? now,
+      updatedAt: now,
+    };
+    const standing = ctx.fullClaims.length > 0 ? ctx.fullClaims.find((full) => claimTombstones(entry.stream, record, full)) : undefined;
+    if (standing) record.tombstone = before?.tombstone?.batchId === standing.batchId ? before.tombstone : tombstoneFor(standing, now);
+    const changed = !before || !sameData(before.data, data);
+    if (ownVersion) {
+      // Already counted when this batch first delivered the record.
+    } else if (!before) {
+      counts.new += 1;
+    } else if (before.tombstone && !record.tombstone) {
+      counts.restored += 1; // M6: newer evidence (or another method's) lifts the tombstone.
+    } else if (changed) {
+      counts.updated += 1;
+    } else {
+      counts.alreadyKnown += 1;
+    }
+    const wasVisible = !!before && !before.tombstone;
+    if (!record.tombstone && (!wasVisible || changed)) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'upsert' });
+    else if (record.tombstone && wasVisible) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete' });
+    writes.push(record);
+  });
+  return { writes, changes, observedIds, minEvent, maxEvent, combined };
+}
+
 /** Applies one batch in one transaction; see the module comment. */
 export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promise<BatchReceipt> {
   return db.transaction('rw', [db.batches, db.records, db.connections, db.changes], async () => {
@@ -235,58 +329,12 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
     }
 
     const entries = [...prepared.values()];
-    const existing = await db.records.bulkGet(entries.map((entry) => [input.connectionId, entry.stream.name, entry.rid] as [string, string, string]));
-    const writes: StoredRecord[] = [];
-    /** The change feed (outbox) entries for visible changes this batch makes. */
-    const changes: ChangeInput[] = [];
     // Earlier full claims still judge what this batch observes: an observation older than a claim that lacked it stays hidden.
     const earlierFullClaims = entries.length > 0 ? await storedFullClaims(db, input.connectionId) : [];
-    const observedIds = new Set<string>();
-    let minEvent = '';
-    let maxEvent = '';
-
-    entries.forEach((entry, index) => {
-      observedIds.add(`${entry.stream.name}\u0000${entry.rid}`);
-      const version: RecordVersion = { data: entry.data, method: input.method, batchIds: [batchId], asOf: input.dataAsOf };
-      const before = existing[index];
-      const versions = before ? addVersion(before.versions, version) : [version];
-      const data = mergeVersions(versions, fieldPolicies(entry.stream));
-      const eventTime = eventTimeOf(entry.stream, data);
-      const observedTime = eventTimeOf(entry.stream, entry.data);
-      if (observedTime) {
-        if (!minEvent || observedTime < minEvent) minEvent = observedTime;
-        if (!maxEvent || observedTime > maxEvent) maxEvent = observedTime;
-      }
-      const record: StoredRecord = {
-        connectionId: input.connectionId,
-        stream: entry.stream.name,
-        rid: entry.rid,
-        key: entry.key,
-        keyParts: entry.keyParts,
-        eventTime,
-        data,
-        versions,
-        batchIds: uniquePush(before?.batchIds ?? [], batchId),
-        methods: uniquePush(before?.methods ?? [], input.method),
-        firstSeenAt: before?.firstSeenAt ?? now,
-        updatedAt: now,
-      };
-      const standing = earlierFullClaims.find((full) => claimTombstones(entry.stream, record, full));
-      if (standing) record.tombstone = before?.tombstone?.batchId === standing.batchId ? before.tombstone : tombstoneFor(standing, now);
-      if (!before) {
-        counts.new += 1;
-      } else if (before.tombstone && !record.tombstone) {
-        counts.restored += 1; // M6: newer evidence (or another method's) lifts the tombstone.
-      } else if (!sameData(before.data, data)) {
-        counts.updated += 1;
-      } else {
-        counts.alreadyKnown += 1;
-      }
-      const wasVisible = !!before && !before.tombstone;
-      if (!record.tombstone && (!wasVisible || !sameData(before.data, data))) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'upsert' });
-      else if (record.tombstone && wasVisible) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete' });
-      writes.push(record);
-    });
+    const merged = await mergeEntries(db, { connectionId: input.connectionId, method: input.method, dataAsOf: input.dataAsOf, batchId, now, fullClaims: earlierFullClaims }, entries, counts);
+    const { writes, changes, observedIds } = merged;
+    const minEvent = merged.minEvent;
+    const maxEvent = merged.maxEvent;
 
     // M6: this batch's own full claims, over the records it did not observe.
     for (const claim of input.coverage) {
@@ -330,5 +378,175 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
     changes.push({ kind: 'batch', op: 'upsert' });
     await db.changes.bulkAdd(changes.map((change) => ({ ...change, connectionId: input.connectionId, batchId, at: now })));
     return { outcome: 'merged', batch };
+  });
+}
+
+/*
+ * Chunked batches (large artifacts). One batch is committed as many chunks,
+ * each its own transaction: `beginBatch` writes the batch row with status
+ * `importing`, `applyBatchChunk` merges one chunk and adds its counts to the
+ * row, `finishBatch` makes the receipt final (`committed`, or `cancelled` /
+ * `failed` with exactly what was stored). The row's counts are always exactly
+ * what the store holds from it. Chunked batches never tombstone (artifacts
+ * claim `partial` coverage), but earlier full claims still judge what they
+ * observe (M6). The caller's `within` hook runs inside each chunk's
+ * transaction, so a job cursor advances atomically with the chunk: a resumed
+ * import skips exactly the chunks that landed, with no duplicates.
+ */
+
+export interface BatchHeader {
+  connectionId: string;
+  connectorKey: string;
+  streams: readonly StreamDefinition[];
+  method: AcquisitionMethod;
+  provenance: Provenance;
+  dataAsOf: string;
+  artifactSha256?: string;
+  batchId?: string;
+  now?: string;
+}
+
+export interface BatchChunk {
+  observations: Observation[];
+  skipped?: number;
+  failed?: number;
+  warnings?: BatchWarning[];
+  /** Combines a record's part from this chunk with the part an earlier chunk of the batch stored. */
+  combine?: MergeContext['combine'];
+}
+
+export interface ChunkTransactionOptions {
+  /** More tables the `within` hook writes. */
+  tables?: Table[];
+  /** Runs first inside the chunk's transaction; throwing aborts the chunk. */
+  within?: (batch: AcquisitionBatch) => Promise<void>;
+}
+
+export type BeginOutcome = 'started' | 'resumed' | 'already_imported';
+
+/** Creates (or reopens, to resume) the batch row of a chunked import. */
+export async function beginBatch(db: GleanerDatabase, header: BatchHeader): Promise<{ outcome: BeginOutcome; batch: AcquisitionBatch }> {
+  return db.transaction('rw', [db.batches, db.connections], async () => {
+    const connection = await db.connections.get(header.connectionId);
+    if (!connection) throw new Error(`No connection ${header.connectionId}`);
+    if (connection.connectorKey !== header.connectorKey) throw new Error('Batch connector does not match the connection');
+    if (header.artifactSha256) {
+      const original = await db.batches.where('[connectionId+artifactSha256]').equals([header.connectionId, header.artifactSha256]).first();
+      if (original?.status === 'committed') return { outcome: 'already_imported', batch: original };
+      if (original) {
+        const reopened: AcquisitionBatch = { ...original, status: 'importing' };
+        await db.batches.put(reopened);
+        return { outcome: 'resumed', batch: reopened };
+      }
+    }
+    if (header.batchId) {
+      const existing = await db.batches.get(header.batchId);
+      if (existing) {
+        if (existing.status === 'committed') return { outcome: 'already_imported', batch: existing };
+        const reopened: AcquisitionBatch = { ...existing, status: 'importing' };
+        await db.batches.put(reopened);
+        return { outcome: 'resumed', batch: reopened };
+      }
+    }
+    const now = header.now ?? new Date().toISOString();
+    const batch: AcquisitionBatch = {
+      id: header.batchId ?? newId('bat'),
+      connectionId: header.connectionId,
+      connectorKey: header.connectorKey,
+      method: header.method,
+      provenance: header.provenance,
+      coverage: [],
+      counts: emptyCounts(),
+      warnings: [],
+      status: 'importing',
+      receivedAt: now,
+      dataAsOf: header.dataAsOf,
+      artifactSha256: header.artifactSha256,
+      recaptureCount: 0,
+    };
+    await db.batches.add(batch);
+    return { outcome: 'started', batch };
+  });
+}
+
+function widen(range: AcquisitionBatch['eventRange'], start: string, end: string): AcquisitionBatch['eventRange'] {
+  if (!start) return range;
+  if (!range) return { start, end };
+  return { start: start < range.start ? start : range.start, end: end > range.end ? end : range.end };
+}
+
+/** Merges one chunk of an `importing` batch in its own transaction and adds its counts to the batch row. */
+export async function applyBatchChunk(
+  db: GleanerDatabase,
+  header: Pick<BatchHeader, 'streams' | 'method'>,
+  batchId: string,
+  chunk: BatchChunk,
+  options: ChunkTransactionOptions = {},
+): Promise<{ batch: AcquisitionBatch; combined: number }> {
+  const extra = options.tables ?? [];
+  return db.transaction('rw', [db.batches, db.records, db.changes, ...extra], async () => {
+    const batch = await db.batches.get(batchId);
+    if (!batch) throw new Error(`No batch ${batchId}`);
+    if (batch.status !== 'importing') throw new Error(`Batch ${batchId} is not importing`);
+    await options.within?.(batch);
+    const warnings: BatchWarning[] = [...(chunk.warnings ?? [])];
+    const { prepared, failed, duplicates } = prepareObservations({ streams: header.streams, method: header.method, observations: chunk.observations }, warnings);
+    const counts = { ...batch.counts };
+    counts.failed += failed + (chunk.failed ?? 0);
+    counts.skipped += (chunk.skipped ?? 0) + duplicates;
+    if (duplicates > 0) warnings.push({ code: 'duplicates_in_batch', message: `${duplicates} record(s) appeared more than once and were combined.` });
+    const entries = [...prepared.values()];
+    const now = new Date().toISOString();
+    const fullClaims = entries.length > 0 ? await storedFullClaims(db, batch.connectionId) : [];
+    const merged = await mergeEntries(
+      db,
+      { connectionId: batch.connectionId, method: header.method, dataAsOf: batch.dataAsOf, batchId, now, fullClaims, combine: chunk.combine },
+      entries,
+      counts,
+    );
+    counts.parsed += chunk.observations.length - merged.combined;
+    const updated: AcquisitionBatch = {
+      ...batch,
+      counts,
+      warnings: batch.warnings.length >= 200 ? batch.warnings : [...batch.warnings, ...warnings].slice(0, 200),
+      eventRange: widen(batch.eventRange, merged.minEvent, merged.maxEvent),
+    };
+    if (merged.writes.length > 0) await db.records.bulkPut(merged.writes);
+    await db.batches.put(updated);
+    if (merged.changes.length > 0) await db.changes.bulkAdd(merged.changes.map((change) => ({ ...change, connectionId: batch.connectionId, batchId, at: now })));
+    return { batch: updated, combined: merged.combined };
+  });
+}
+
+/** Makes a chunked batch's receipt final. A stopped import keeps its counts and claims only the window it stored. */
+export async function finishBatch(
+  db: GleanerDatabase,
+  batchId: string,
+  final: { status: Exclude<AcquisitionBatch['status'], 'importing'>; coverage: CoverageClaim[]; warnings?: BatchWarning[] },
+  options: ChunkTransactionOptions = {},
+): Promise<AcquisitionBatch> {
+  const extra = options.tables ?? [];
+  return db.transaction('rw', [db.batches, db.changes, ...extra], async () => {
+    const batch = await db.batches.get(batchId);
+    if (!batch) throw new Error(`No batch ${batchId}`);
+    await options.within?.(batch);
+    let coverage = final.coverage.filter((claim) => claim.completeness === 'partial');
+    if (final.status !== 'committed') {
+      // Only what landed: the stored event range, never the whole file's.
+      const range = batch.eventRange;
+      coverage = range
+        ? [...new Set(final.coverage.map((claim) => claim.stream))].map((stream) => ({
+            stream,
+            start: range.start.slice(0, 10),
+            end: range.end.slice(0, 10),
+            completeness: 'partial' as const,
+            evidence: 'Part of an import that stopped before the end of the file',
+          }))
+        : [];
+    }
+    const finished: AcquisitionBatch = { ...batch, status: final.status, coverage, warnings: [...batch.warnings, ...(final.warnings ?? [])].slice(0, 200) };
+    await db.batches.put(finished);
+    await db.changes.add({ kind: 'batch', op: 'upsert', connectionId: batch.connectionId, batchId, at: new Date().toISOString() });
+    return finished;
   });
 }

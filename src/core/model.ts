@@ -114,7 +114,12 @@ export interface Connection {
   createdAt: string;
 }
 
-export type BatchStatus = 'committed';
+/**
+ * `committed` for every finished batch. An artifact imported in chunks is
+ * `importing` while its chunks land (its counts so far are exactly what is
+ * stored), and `cancelled` or `failed` if it stopped early (resumable).
+ */
+export type BatchStatus = 'committed' | 'importing' | 'cancelled' | 'failed';
 
 /** A stored acquisition batch, which is also its receipt. */
 export interface AcquisitionBatch {

@@ -1,10 +1,111 @@
-/** Rows the import pipeline keeps in the database (owned by the import feature; see docs/DATA-MODEL.md). */
+/** Rows the import pipeline keeps in the database (owned by the import feature; see docs/IMPORT.md). */
+import type { AccountHint, BatchCounts } from '../core/model';
+
+/**
+ * Where a job is. `received` (staged, being fingerprinted) → `parsing` (the
+ * preview pass) → `ready` (waiting for the owner to confirm) → `committing`
+ * (chunks landing) → `committed`. Stopped early: `cancelled` or `failed`
+ * (resumable from the last committed chunk). Ended without storing anything:
+ * `refused` (a typed refusal), `already_imported` (same file seen before),
+ * `discarded` (the owner dropped it before confirming).
+ */
+export type ImportJobStatus = 'received' | 'parsing' | 'ready' | 'committing' | 'committed' | 'cancelled' | 'failed' | 'refused' | 'already_imported' | 'discarded';
+
+export const ACTIVE_JOB_STATUSES: readonly ImportJobStatus[] = ['received', 'parsing', 'committing'];
+
+export interface ImportProblem {
+  code: string;
+  /** One owner sentence (the first occurrence's). */
+  message: string;
+  count: number;
+  /** A few places it happened ("Retail.OrderHistory.1.csv row 10"). */
+  where: string[];
+}
+
+export interface ImportCandidate {
+  connectionId: string;
+  displayName: string;
+  accountLabel: string;
+  /** How many of the file's keys (of its main stream) this connection already holds. */
+  overlap: number;
+  compared: number;
+  /** Records of the file this connection already holds, all streams. */
+  known: number;
+}
+
+export interface ImportPreview {
+  connectorKey: string;
+  connectorName: string;
+  parserName: string;
+  format: string;
+  entries: string[];
+  rowsRead: number;
+  /** Records the file holds, per stream. */
+  recordsByStream: Record<string, number>;
+  records: number;
+  /** Rows that repeat another row exactly (counted once). */
+  duplicatesInFile: number;
+  skipped: number;
+  failed: number;
+  problems: ImportProblem[];
+  eventRange?: { start: string; end: string };
+  /** Stretches of a month or more with no records, inside the range. */
+  gaps: { start: string; end: string }[];
+  undated: number;
+  /** Newest event day when the export is older than a month: "covered through <date>". */
+  coveredThrough?: string;
+  accountHint?: AccountHint;
+  matchedConnectionId?: string;
+  candidates: ImportCandidate[];
+  /** The connection the preview compared against for new/known, when one is suggested. */
+  suggestedConnectionId?: string;
+  newRecords: number;
+  knownRecords: number;
+  chunks: number;
+  ignoredEntries: string[];
+}
+
+export interface ImportError {
+  code: string;
+  message: string;
+}
 
 /** One import of one staged file: its phase, progress and what was committed so far. */
 export interface ImportJobRow {
   id: string;
   stagedId: string;
-  status: string;
+  status: ImportJobStatus;
+  fileName: string;
+  sizeBytes: number;
+  lastModified?: number;
+  createdAt: string;
+  updatedAt: string;
+  /** sha256 of the staged bytes (computed while streaming, before any parsing). */
+  sha256?: string;
+  /** Bytes read in the current pass (hashing, preview or commit). */
+  bytesRead: number;
+  preview?: ImportPreview;
+  /** The owner's choice of connection (set on confirm). */
   connectionId?: string;
+  batchId?: string;
+  /** Chunks whose records are stored; a resumed commit skips exactly these. */
+  chunksCommitted: number;
+  rowsCommitted: number;
+  recordsCommitted: number;
+  counts?: BatchCounts;
+  cancelRequested?: boolean;
+  /** How many times the commit was (re)started, e.g. after the worker was stopped. */
+  runs: number;
+  error?: ImportError;
+  /** For `already_imported`: the original receipt's batch and connection. */
+  originalBatchId?: string;
+  finishedAt?: string;
   [extra: string]: unknown;
+}
+
+/** Owner-adjustable import settings (kept in `meta`). */
+export interface ImportSettings {
+  maxFileBytes: number;
+  /** Rows per committed chunk. */
+  chunkRows: number;
 }

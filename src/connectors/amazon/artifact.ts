@@ -3,32 +3,33 @@
  * `Retail.OrderHistory.N/Retail.OrderHistory.N.csv`, one row per item per
  * shipment. Numbered parts of one upload are parsed together.
  *
+ * Streaming: rows are tokenized as text arrives and grouped into orders; a
+ * chunk is emitted every `chunkRows` rows at an order boundary, so memory is
+ * bounded by the chunk, not the file. Rows of one order that sit far apart
+ * (in another chunk or part) are emitted as a continuation that `combine`
+ * adds to what was emitted before (totals and quantities sum). A small
+ * memory of recently emitted orders keeps exact-duplicate detection and
+ * item counts right across chunk boundaries.
+ *
  * The CSV carries no account identity, so no account hint: the owner picks the
  * connection and order-id overlap confirms it. Coverage is always `partial`:
  * an export part cannot prove it is the whole history, and Gleaner never
  * tombstones from a file.
  */
-import Papa from 'papaparse';
 import { EventTime } from '../../core/model';
 import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
-import type { ArtifactFile, ArtifactParseResult, ArtifactParser } from '../types';
-import {
-  ASIN_RE,
-  ORDER_ID_RE,
-  cleanText,
-  compact,
-  formatCents,
-  itemKey,
-  marketplaceOf,
-  parseMoney,
-} from './util';
+import type { ArtifactFile, ArtifactParseResult } from '../types';
+import { CsvTokenizer, parseCsv } from '../../artifacts/csv';
+import { decodeText } from '../../artifacts/text';
+import type { ChunkedArtifactParser, ParsedChunk, ParseSummary } from '../../artifacts/streaming';
+import { ASIN_RE, ORDER_ID_RE, cleanText, compact, formatCents, itemKey, marketplaceOf, parseMoney } from './util';
 
 /** `Retail.OrderHistory.1.csv`, inside its folder or bare, also a browser's `Retail.OrderHistory.1 (1).csv`. */
 export const ORDER_HISTORY_PATH_RE = /(^|[/\\])Retail\.OrderHistory\.\d+(?: ?\(\d+\))?\.csv$/i;
 
 const MAX_WARNINGS_PER_CODE = 50;
-
-type Row = Record<string, string | undefined>;
+/** Recently emitted orders remembered for duplicate rows and item counts across chunks. */
+const RECENT_ORDERS = 5000;
 
 interface OrderAcc {
   id: string;
@@ -41,6 +42,10 @@ interface OrderAcc {
   payment: string | null;
   marketplace: string | null;
   items: Map<string, ItemAcc>;
+  /** Hashes of this order's rows (exact-duplicate detection). */
+  rows: Set<number>;
+  /** Item keys an earlier chunk already emitted for this order (a continuation). */
+  earlierItems?: Set<string>;
 }
 
 interface ItemAcc {
@@ -51,17 +56,19 @@ interface ItemAcc {
   quantity: number | null;
 }
 
+type CellReader = (row: string[], name: string) => string | null;
+
 /** Reads a cell by header name, tolerant of case and stray spaces. */
-function cellReader(fields: string[]): (row: Row, name: string) => string | null {
-  const byNorm = new Map<string, string>();
-  for (const f of fields) {
+function cellReader(fields: string[]): CellReader {
+  const byNorm = new Map<string, number>();
+  fields.forEach((f, index) => {
     const norm = f.replace(/^\uFEFF/, '').trim().toLowerCase();
-    if (!byNorm.has(norm)) byNorm.set(norm, f);
-  }
+    if (!byNorm.has(norm)) byNorm.set(norm, index);
+  });
   return (row, name) => {
-    const key = byNorm.get(name.toLowerCase());
-    if (key === undefined) return null;
-    const value = cleanText(row[key]);
+    const index = byNorm.get(name.toLowerCase());
+    if (index === undefined) return null;
+    const value = cleanText(row[index]);
     if (value === null || /^(?:not available|n\/a|null|none|-)$/i.test(value)) return null;
     return value;
   };
@@ -83,139 +90,224 @@ function recipientOf(address: string | null): string | null {
   return first && first.length <= 200 ? first : null;
 }
 
-export const amazonOrderHistoryParser: ArtifactParser = {
-  id: 'amazon-retail-order-history',
-  displayName: 'Amazon order history (Retail.OrderHistory CSV)',
-  claims(path: string): boolean {
-    return ORDER_HISTORY_PATH_RE.test(path);
-  },
-  parse(files: ArtifactFile[]): ArtifactParseResult {
-    const warnings: BatchWarning[] = [];
-    const warnCounts = new Map<string, number>();
-    const warn = (w: BatchWarning): void => {
-      const n = (warnCounts.get(w.code) ?? 0) + 1;
-      warnCounts.set(w.code, n);
-      if (n <= MAX_WARNINGS_PER_CODE) warnings.push({ ...w, message: w.message.slice(0, 500) });
-    };
-    const orders = new Map<string, OrderAcc>();
-    const entries: string[] = [];
-    const seenRows = new Set<string>();
-    let rowsRead = 0;
-    let skipped = 0;
-    let failed = 0;
-
-    const sorted = [...files].filter((f) => ORDER_HISTORY_PATH_RE.test(f.path)).sort((a, b) => a.path.localeCompare(b.path));
-    for (const file of sorted) {
-      const fileName = file.path.split(/[/\\]/).pop() ?? file.path;
-      let text: string;
-      try {
-        text = file.text().replace(/^\uFEFF/, '');
-      } catch {
-        warn({ code: 'unreadable_file', message: 'This file could not be read as text.', where: fileName });
-        continue;
-      }
-      const parsed = Papa.parse<Row>(text, { header: true, skipEmptyLines: 'greedy' });
-      const fields = (parsed.meta.fields ?? []).map((f) => f.replace(/^\uFEFF/, ''));
-      const cell = cellReader(parsed.meta.fields ?? []);
-      if (!fields.some((f) => f.trim().toLowerCase() === 'order id')) {
-        warn({ code: 'missing_columns', message: 'This file has no "Order ID" column; it does not look like Amazon order history.', where: fileName });
-        rowsRead += parsed.data.length;
-        failed += parsed.data.length;
-        continue;
-      }
-      const shapeErrors = parsed.errors.filter((e) => e.type === 'FieldMismatch' && typeof e.row === 'number');
-      for (const e of shapeErrors.slice(0, 5)) {
-        warn({ code: 'csv_row_shape', message: e.message, where: `${fileName} row ${(e.row ?? 0) + 1}` });
-      }
-      let contributed = false;
-      parsed.data.forEach((row, index) => {
-        rowsRead++;
-        const where = `${fileName} row ${index + 1}`;
-        // An exact repeat of a row (the same part uploaded twice) would double quantities and totals.
-        const fingerprint = JSON.stringify(fields.map((f) => row[f] ?? ''));
-        if (seenRows.has(fingerprint)) {
-          skipped++;
-          warn({ code: 'duplicate_row', message: 'This row repeats an earlier row exactly and was counted once.', where });
-          return;
-        }
-        seenRows.add(fingerprint);
-
-        const id = cell(row, 'Order ID');
-        if (!id) {
-          failed++;
-          warn({ code: 'missing_order_id', message: `Row ${index + 1} has no Order ID and was not imported.`, where });
-          return;
-        }
-        if (!ORDER_ID_RE.test(id)) {
-          failed++;
-          warn({ code: 'bad_order_id', message: `Row ${index + 1} has an Order ID that is not an Amazon order id.`, where });
-          return;
-        }
-        const dateRaw = cell(row, 'Order Date');
-        const date = dateRaw && isInstant(dateRaw) ? dateRaw : null;
-        if (!date) {
-          warn({
-            code: 'undated_row',
-            message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`,
-            where,
-          });
-        }
-
-        let order = orders.get(id);
-        if (!order) {
-          order = {
-            id,
-            date: null,
-            totalCents: 0,
-            currency: null,
-            status: null,
-            recipient: null,
-            payment: null,
-            marketplace: null,
-            items: new Map(),
-          };
-          orders.set(id, order);
-        }
-        if (date && (order.date === null || Date.parse(date) < Date.parse(order.date))) order.date = date;
-        order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
-        order.status ??= cleanText(cell(row, 'Order Status'), 500);
-        order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
-        order.payment ??= cleanText(cell(row, 'Payment Instrument Type'), 500);
-        const website = cell(row, 'Website');
-        order.marketplace ??= website ? marketplaceOf(website) : null;
-        // Total Owed is per row (per item per shipment), so an order's total is
-        // the sum over its rows; one unknown amount makes the total unknown.
-        const owed = parseMoney(cell(row, 'Total Owed'));
-        order.totalCents = order.totalCents !== null && owed ? order.totalCents + owed.cents : null;
-
-        const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
-        const asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
-        const name = cleanText(cell(row, 'Product Name'), 2000);
-        const key = itemKey(asin, name);
-        const quantity = parseQuantity(cell(row, 'Quantity'));
-        if (!key) {
-          warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where });
-        } else {
-          const item = order.items.get(key);
-          const price = parseMoney(cell(row, 'Unit Price'));
-          if (!item) {
-            order.items.set(key, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
-          } else {
-            // Split shipment: the same item in several rows; quantities add up.
-            item.quantity = item.quantity !== null && quantity !== null ? item.quantity + quantity : null;
-            item.name ??= name;
-            item.unitPrice ??= price ? price.cents : null;
-          }
-        }
-        contributed = true;
-      });
-      if (contributed) entries.push(file.path);
+/** A 53-bit hash of a row's cells (two FNV-1a passes), cheap to keep per order. */
+function rowHash(cells: string[], width: number): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ width;
+  for (let c = 0; c < width; c++) {
+    const cell = cells[c] ?? '';
+    for (let i = 0; i < cell.length; i++) {
+      const code = cell.charCodeAt(i);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995);
     }
+    a = Math.imul(a ^ 0x1f, 0x01000193);
+    b = Math.imul(b ^ 0x1f, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
 
+function minDate(a: unknown, b: unknown): string | undefined {
+  const x = typeof a === 'string' ? a : undefined;
+  const y = typeof b === 'string' ? b : undefined;
+  if (!x) return y;
+  if (!y) return x;
+  return Date.parse(y) < Date.parse(x) ? y : x;
+}
+
+/** The row-by-row state of one upload. */
+class OrderHistoryReader {
+  readonly warnings: BatchWarning[] = [];
+  private readonly warnCounts = new Map<string, number>();
+  private orders = new Map<string, OrderAcc>();
+  private readonly recent = new Map<string, { rows: Set<number>; items: Set<string> }>();
+  private orphanRows = new Set<number>();
+  readonly entries: string[] = [];
+  rowsRead = 0;
+  skipped = 0;
+  duplicates = 0;
+  failed = 0;
+  ordersSeen = 0;
+  minDay = '';
+  maxDay = '';
+  // Per file.
+  private fileName = '';
+  private width = 0;
+  private cell: CellReader = () => null;
+  private hasOrderId = false;
+  private dataIndex = 0;
+  private shapeWarnings = 0;
+  private contributed = false;
+  private header = true;
+  lastOrderId: string | null = null;
+
+  constructor(private readonly chunked: boolean) {}
+
+  warn(w: BatchWarning): void {
+    const n = (this.warnCounts.get(w.code) ?? 0) + 1;
+    this.warnCounts.set(w.code, n);
+    if (n <= MAX_WARNINGS_PER_CODE) this.warnings.push({ ...w, message: w.message.slice(0, 500) });
+  }
+
+  beginFile(path: string): void {
+    this.endFile();
+    this.fileName = path.split(/[/\\]/).pop() ?? path;
+    this.currentPath = path;
+    this.header = true;
+    this.dataIndex = 0;
+    this.shapeWarnings = 0;
+    this.contributed = false;
+  }
+  private currentPath = '';
+
+  endFile(): void {
+    if (this.contributed && !this.entries.includes(this.currentPath)) this.entries.push(this.currentPath);
+    this.contributed = false;
+  }
+
+  /** The order id a row belongs to (for chunk boundaries), without side effects. */
+  peekOrderId(row: string[]): string | null {
+    if (this.header || !this.hasOrderId) return null;
+    return this.cell(row, 'Order ID');
+  }
+
+  isBlank(row: string[]): boolean {
+    return row.every((value) => value.trim() === '');
+  }
+
+  addRow(row: string[]): void {
+    if (this.header) {
+      const fields = row.map((f, index) => (index === 0 ? f.replace(/^\uFEFF/, '') : f));
+      this.width = fields.length;
+      this.cell = cellReader(fields);
+      this.hasOrderId = fields.some((f) => f.trim().toLowerCase() === 'order id');
+      this.header = false;
+      if (!this.hasOrderId) {
+        this.warn({ code: 'missing_columns', message: 'This file has no "Order ID" column; it does not look like Amazon order history.', where: this.fileName });
+      }
+      return;
+    }
+    if (this.isBlank(row)) return;
+    const index = this.dataIndex++;
+    this.rowsRead++;
+    if (!this.hasOrderId) {
+      this.failed++;
+      return;
+    }
+    const where = `${this.fileName} row ${index + 1}`;
+    if (row.length !== this.width && this.shapeWarnings < 5) {
+      this.shapeWarnings++;
+      this.warn({
+        code: 'csv_row_shape',
+        message: row.length < this.width ? `Too few fields: expected ${this.width} fields but parsed ${row.length}` : `Too many fields: expected ${this.width} fields but parsed ${row.length}`,
+        where,
+      });
+    }
+    const fingerprint = rowHash(row, this.width);
+    const id = this.cell(row, 'Order ID');
+    const validId = !!id && ORDER_ID_RE.test(id);
+    const order = validId ? this.orderFor(id) : undefined;
+    // An exact repeat of a row (the same part uploaded twice) would double quantities and totals.
+    const seen = order ? order.rows : this.orphanRows;
+    if (seen.has(fingerprint)) {
+      this.skipped++;
+      this.duplicates++;
+      this.warn({ code: 'duplicate_row', message: 'This row repeats an earlier row exactly and was counted once.', where });
+      return;
+    }
+    seen.add(fingerprint);
+    if (!id) {
+      this.failed++;
+      this.warn({ code: 'missing_order_id', message: `Row ${index + 1} has no Order ID and was not imported.`, where });
+      return;
+    }
+    if (!order) {
+      this.failed++;
+      this.warn({ code: 'bad_order_id', message: `Row ${index + 1} has an Order ID that is not an Amazon order id.`, where });
+      return;
+    }
+    const cell = this.cell;
+    const dateRaw = cell(row, 'Order Date');
+    const date = dateRaw && isInstant(dateRaw) ? dateRaw : null;
+    if (!date) {
+      this.warn({ code: 'undated_row', message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`, where });
+    }
+    if (date && (order.date === null || Date.parse(date) < Date.parse(order.date))) order.date = date;
+    order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
+    order.status ??= cleanText(cell(row, 'Order Status'), 500);
+    order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
+    order.payment ??= cleanText(cell(row, 'Payment Instrument Type'), 500);
+    const website = cell(row, 'Website');
+    order.marketplace ??= website ? marketplaceOf(website) : null;
+    // Total Owed is per row (per item per shipment), so an order's total is
+    // the sum over its rows; one unknown amount makes the total unknown.
+    const owed = parseMoney(cell(row, 'Total Owed'));
+    order.totalCents = order.totalCents !== null && owed ? order.totalCents + owed.cents : null;
+
+    const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
+    const asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
+    const name = cleanText(cell(row, 'Product Name'), 2000);
+    const key = itemKey(asin, name);
+    const quantity = parseQuantity(cell(row, 'Quantity'));
+    if (!key) {
+      this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where });
+    } else {
+      const item = order.items.get(key);
+      const price = parseMoney(cell(row, 'Unit Price'));
+      if (!item) {
+        order.items.set(key, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
+      } else {
+        // Split shipment: the same item in several rows; quantities add up.
+        item.quantity = item.quantity !== null && quantity !== null ? item.quantity + quantity : null;
+        item.name ??= name;
+        item.unitPrice ??= price ? price.cents : null;
+      }
+    }
+    this.contributed = true;
+    this.lastOrderId = id;
+  }
+
+  private orderFor(id: string): OrderAcc {
+    let order = this.orders.get(id);
+    if (order) return order;
+    const earlier = this.recent.get(id);
+    if (earlier) this.recent.delete(id);
+    order = {
+      id,
+      date: null,
+      totalCents: 0,
+      currency: null,
+      status: null,
+      recipient: null,
+      payment: null,
+      marketplace: null,
+      items: new Map(),
+      rows: earlier?.rows ?? new Set(),
+      earlierItems: earlier?.items,
+    };
+    this.orders.set(id, order);
+    return order;
+  }
+
+  /** Emits every open order (and its items); remembers them briefly when chunked. */
+  flush(): { observations: Observation[]; continuations: number } {
     const observations: Observation[] = [];
-    const days: string[] = [];
-    for (const order of orders.values()) {
-      if (order.date) days.push(order.date.slice(0, 10));
+    let continuations = 0;
+    for (const order of this.orders.values()) {
+      // An order whose rows were all duplicates or failed contributes nothing new.
+      if (order.earlierItems && order.items.size === 0 && order.totalCents === 0 && !order.date) {
+        this.remember(order);
+        continue;
+      }
+      const continuation = !!order.earlierItems;
+      if (continuation) continuations++;
+      else this.ordersSeen++;
+      if (order.date) {
+        const day = order.date.slice(0, 10);
+        if (!this.minDay || day < this.minDay) this.minDay = day;
+        if (!this.maxDay || day > this.maxDay) this.maxDay = day;
+      }
+      const newItems = continuation ? [...order.items.keys()].filter((key) => !order.earlierItems!.has(key)).length : order.items.size;
       const hasTotal = order.totalCents !== null;
       observations.push({
         stream: 'orders',
@@ -227,12 +319,13 @@ export const amazonOrderHistoryParser: ArtifactParser = {
           currency: order.currency ?? undefined,
           status: order.status ?? undefined,
           recipient: order.recipient ?? undefined,
-          item_count: order.items.size > 0 ? order.items.size : undefined,
+          item_count: newItems > 0 ? newItems : undefined,
           payment_summary: order.payment ?? undefined,
           marketplace: order.marketplace ?? undefined,
         }),
       });
       for (const item of order.items.values()) {
+        if (order.earlierItems?.has(item.key)) continuations++;
         observations.push({
           stream: 'order_items',
           data: compact({
@@ -247,24 +340,161 @@ export const amazonOrderHistoryParser: ArtifactParser = {
           }),
         });
       }
+      this.remember(order);
     }
+    this.orders = new Map();
+    if (this.chunked) this.orphanRows = new Set();
+    return { observations, continuations };
+  }
 
-    const coverage: CoverageClaim[] = [];
-    if (days.length > 0) {
-      days.sort();
-      const start = days[0] as string;
-      const end = days[days.length - 1] as string;
-      const evidence = `Amazon order history export: ${orders.size} orders dated ${start} to ${end} (an export part is never claimed complete)`;
-      coverage.push(
-        { stream: 'orders', start, end, completeness: 'partial', evidence },
-        { stream: 'order_items', start, end, completeness: 'partial', evidence },
-      );
+  private remember(order: OrderAcc): void {
+    if (!this.chunked) return;
+    const items = order.earlierItems ?? new Set<string>();
+    for (const key of order.items.keys()) items.add(key);
+    this.recent.set(order.id, { rows: order.rows, items });
+    if (this.recent.size > RECENT_ORDERS) this.recent.delete(this.recent.keys().next().value as string);
+  }
+
+  coverage(): CoverageClaim[] {
+    if (!this.minDay) return [];
+    const evidence = `Amazon order history export: ${this.ordersSeen} orders dated ${this.minDay} to ${this.maxDay} (an export part is never claimed complete)`;
+    return [
+      { stream: 'orders', start: this.minDay, end: this.maxDay, completeness: 'partial', evidence },
+      { stream: 'order_items', start: this.minDay, end: this.maxDay, completeness: 'partial', evidence },
+    ];
+  }
+
+  overflowWarnings(): BatchWarning[] {
+    const out: BatchWarning[] = [];
+    for (const [code, n] of this.warnCounts) {
+      if (n > MAX_WARNINGS_PER_CODE) out.push({ code, message: `${n - MAX_WARNINGS_PER_CODE} more "${code}" warnings were not listed.` });
     }
-    for (const [code, n] of warnCounts) {
-      if (n > MAX_WARNINGS_PER_CODE) {
-        warnings.push({ code, message: `${n - MAX_WARNINGS_PER_CODE} more "${code}" warnings were not listed.` });
+    return out;
+  }
+}
+
+function sortedClaimed<T extends { path: string }>(files: readonly T[]): T[] {
+  return [...files].filter((f) => ORDER_HISTORY_PATH_RE.test(f.path)).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function sumOrNull(a: unknown, b: unknown): number | null {
+  return typeof a === 'number' && typeof b === 'number' ? a + b : null;
+}
+
+export const amazonOrderHistoryParser: ChunkedArtifactParser = {
+  id: 'amazon-retail-order-history',
+  displayName: 'Amazon order history (Retail.OrderHistory CSV)',
+  claims(path: string): boolean {
+    return ORDER_HISTORY_PATH_RE.test(path);
+  },
+
+  sniff({ path, format, head }) {
+    if (format !== 'csv' && format !== 'text') return 0;
+    const header = (head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').toLowerCase();
+    const hasId = /(^|,)\s*"?order id"?\s*(,|$)/.test(header);
+    const signals = ['order date', 'asin', 'total owed', 'product name', 'website'].filter((name) => header.includes(name)).length;
+    if (hasId && signals >= 2) return 0.95;
+    if (hasId && signals >= 1) return 0.8;
+    if (hasId) return ORDER_HISTORY_PATH_RE.test(path) ? 0.7 : 0.4;
+    return 0;
+  },
+
+  /** Whole-text parse of small inputs (tests, legacy callers): one chunk, exact. */
+  parse(files: ArtifactFile[]): ArtifactParseResult {
+    const reader = new OrderHistoryReader(false);
+    for (const file of sortedClaimed(files)) {
+      reader.beginFile(file.path);
+      let text: string;
+      try {
+        text = file.text().replace(/^\uFEFF/, '');
+      } catch {
+        reader.warn({ code: 'unreadable_file', message: 'This file could not be read as text.', where: file.path.split(/[/\\]/).pop() });
+        continue;
       }
+      for (const row of parseCsv(text)) reader.addRow(row);
+      reader.endFile();
     }
-    return { observations, coverage, warnings, rowsRead, skipped, failed, entries };
+    const { observations } = reader.flush();
+    return {
+      observations,
+      coverage: reader.coverage(),
+      warnings: [...reader.warnings, ...reader.overflowWarnings()],
+      rowsRead: reader.rowsRead,
+      skipped: reader.skipped,
+      failed: reader.failed,
+      entries: reader.entries,
+    };
+  },
+
+  async *parseChunks(files, { chunkRows, limits }): AsyncGenerator<ParsedChunk, ParseSummary> {
+    const reader = new OrderHistoryReader(true);
+    let replaced = 0;
+    let mark = { rowsRead: 0, skipped: 0, duplicates: 0, failed: 0, warnings: 0 };
+    const take = (): ParsedChunk => {
+      const { observations, continuations } = reader.flush();
+      const chunk: ParsedChunk = {
+        observations,
+        continuations,
+        rowsRead: reader.rowsRead - mark.rowsRead,
+        skipped: reader.skipped - mark.skipped,
+        duplicates: reader.duplicates - mark.duplicates,
+        failed: reader.failed - mark.failed,
+        warnings: reader.warnings.slice(mark.warnings),
+      };
+      mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, duplicates: reader.duplicates, failed: reader.failed, warnings: reader.warnings.length };
+      return chunk;
+    };
+    for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+      reader.beginFile(file.path);
+      const tokenizer = new CsvTokenizer(limits.maxLineChars);
+      const text = decodeText(file.bytes());
+      const handle = function* (rows: string[][]): Generator<ParsedChunk> {
+        for (const row of rows) {
+          const pending = reader.rowsRead - mark.rowsRead;
+          if (pending >= chunkRows) {
+            // Cut at an order boundary, so an order's rows stay in one chunk (unless one order runs past twice the size).
+            const id = reader.peekOrderId(row);
+            if (id !== reader.lastOrderId || pending >= chunkRows * 2) yield take();
+          }
+          reader.addRow(row);
+        }
+      };
+      for await (const chunk of text.chunks) yield* handle(tokenizer.push(chunk));
+      yield* handle(tokenizer.end());
+      replaced += text.replaced;
+      reader.endFile();
+    }
+    if (replaced > 0) {
+      reader.warn({ code: 'invalid_text', message: `${replaced} character(s) in this file were not valid text and were replaced; the rest was read normally.` });
+    }
+    const last = take();
+    last.warnings.push(...reader.overflowWarnings());
+    if (last.observations.length > 0 || last.rowsRead > 0 || last.warnings.length > 0) yield last;
+    return { coverage: reader.coverage(), entries: reader.entries, replacedCharacters: replaced };
+  },
+
+  combine(stream, earlier, later) {
+    if (stream === 'orders') {
+      const totalCents = sumOrNull(earlier.total_cents, later.total_cents);
+      const currency = (earlier.currency ?? later.currency) as string | undefined;
+      const itemCount = (typeof earlier.item_count === 'number' ? earlier.item_count : 0) + (typeof later.item_count === 'number' ? later.item_count : 0);
+      return compact({
+        ...later,
+        ...Object.fromEntries(Object.entries(earlier).filter(([, value]) => value !== null && value !== undefined)),
+        order_date: minDate(earlier.order_date, later.order_date),
+        total_cents: totalCents,
+        total: totalCents !== null ? formatCents(totalCents, currency) : null,
+        item_count: itemCount > 0 ? itemCount : undefined,
+      });
+    }
+    if (stream === 'order_items') {
+      return compact({
+        ...later,
+        ...Object.fromEntries(Object.entries(earlier).filter(([, value]) => value !== null && value !== undefined)),
+        quantity: sumOrNull(earlier.quantity, later.quantity),
+        order_date: minDate(earlier.order_date, later.order_date),
+      });
+    }
+    return { ...earlier, ...later };
   },
 };

@@ -1,0 +1,72 @@
+/**
+ * The streaming parser contract. A connector's artifact parser that also
+ * implements `ChunkedArtifactParser` is fed entry by entry, text chunk by
+ * text chunk, and yields observations in bounded chunks, so memory does not
+ * grow with the file. It claims files by content with a confidence.
+ */
+import type { AccountHint, BatchWarning, CoverageClaim, Observation } from '../core/model';
+import type { ArtifactParser, ConnectorDefinition } from '../connectors/types';
+import type { ArtifactLimits } from './limits';
+import type { SniffedFormat } from './sniff';
+
+/** One file of an upload: the bare file or one zip entry, readable again from the start as often as needed. */
+export interface StreamFile {
+  path: string;
+  sizeBytes: number;
+  /** Identity of the bytes (CRC + size for zip entries), to spot one part uploaded twice. */
+  fingerprint: string;
+  bytes(): AsyncIterable<Uint8Array>;
+}
+
+export interface SniffProbe {
+  path: string;
+  format: SniffedFormat;
+  /** The file's first characters, decoded. */
+  head: string;
+}
+
+export interface ParsedChunk {
+  observations: Observation[];
+  /**
+   * How many observations continue a record an earlier chunk of the same
+   * upload already delivered (rows of one order far apart in the file); the
+   * merge engine combines them with the parser's `combine`.
+   */
+  continuations: number;
+  rowsRead: number;
+  skipped: number;
+  /** Rows that exactly repeat an earlier row (counted in `skipped` too). */
+  duplicates: number;
+  failed: number;
+  warnings: BatchWarning[];
+}
+
+export interface ParseSummary {
+  coverage: CoverageClaim[];
+  entries: string[];
+  accountHint?: AccountHint;
+  /** Characters that were not valid text and were replaced. */
+  replacedCharacters: number;
+}
+
+export interface ChunkOptions {
+  /** Rows per chunk (a chunk may run a little longer to keep one order whole). */
+  chunkRows: number;
+  limits: ArtifactLimits;
+}
+
+export interface ChunkedArtifactParser extends ArtifactParser {
+  /** 0 = not mine, 1 = certainly mine; ≥ 0.5 claims the file. */
+  sniff(probe: SniffProbe): number;
+  parseChunks(files: StreamFile[], options: ChunkOptions): AsyncGenerator<ParsedChunk, ParseSummary>;
+  /** Combines two partial observations of one record from the same upload (e.g. sums an order's rows). */
+  combine?(stream: string, earlier: Record<string, unknown>, later: Record<string, unknown>): Record<string, unknown>;
+}
+
+export function isChunkedParser(parser: ArtifactParser): parser is ChunkedArtifactParser {
+  return typeof (parser as ChunkedArtifactParser).parseChunks === 'function' && typeof (parser as ChunkedArtifactParser).sniff === 'function';
+}
+
+export function chunkedParsers(connectors: readonly ConnectorDefinition[]): { connector: ConnectorDefinition; parser: ChunkedArtifactParser }[] {
+  return connectors.flatMap((connector) => connector.artifactParsers.filter(isChunkedParser).map((parser) => ({ connector, parser })));
+}

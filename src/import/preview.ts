@@ -1,0 +1,137 @@
+/** Accumulates the preview of an upload chunk by chunk, in memory bounded by months and problem codes, not by rows. */
+import type { ConnectorDefinition, StreamDefinition } from '../connectors/types';
+import type { BatchWarning, Observation } from '../core/model';
+import type { ParsedChunk } from '../artifacts/streaming';
+import { eventTimeOf, recordIdentity, recordKeyParts } from '../core/merge-engine';
+import type { ImportProblem } from './types';
+
+const MAX_PROBLEM_CODES = 40;
+const MAX_WHERE = 5;
+
+export class ProblemLog {
+  private readonly byCode = new Map<string, ImportProblem>();
+
+  add(warnings: readonly BatchWarning[]): void {
+    for (const warning of warnings) {
+      // Overflow notes ("12 more … warnings") add to the count of their code.
+      const overflow = /^(\d+) more "([\w-]+)" warnings/.exec(warning.message);
+      const code = overflow ? overflow[2]! : warning.code;
+      const problem = this.byCode.get(code);
+      if (problem) {
+        problem.count += overflow ? Number(overflow[1]) : 1;
+        if (warning.where && problem.where.length < MAX_WHERE) problem.where.push(warning.where);
+      } else if (this.byCode.size < MAX_PROBLEM_CODES) {
+        this.byCode.set(code, { code, message: warning.message, count: overflow ? Number(overflow[1]) : 1, where: warning.where ? [warning.where] : [] });
+      }
+    }
+  }
+
+  list(): ImportProblem[] {
+    return [...this.byCode.values()];
+  }
+}
+
+/** Month keys `YYYY-MM` between two days, inclusive. */
+function monthsBetween(start: string, end: string): string[] {
+  const out: string[] = [];
+  let year = Number(start.slice(0, 4));
+  let month = Number(start.slice(5, 7));
+  const endKey = end.slice(0, 7);
+  for (let guard = 0; guard < 2400; guard++) {
+    const key = `${year}-${String(month).padStart(2, '0')}`;
+    out.push(key);
+    if (key >= endKey) break;
+    month += 1;
+    if (month > 12) (month = 1), (year += 1);
+  }
+  return out;
+}
+
+function lastDayOf(monthKey: string): string {
+  const [y, m] = monthKey.split('-').map(Number) as [number, number];
+  const day = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${monthKey}-${String(day).padStart(2, '0')}`;
+}
+
+/** Runs of at least `minMonths` empty months inside the range, longest first. */
+export function gapsOf(months: ReadonlyMap<string, number>, start: string, end: string, minMonths = 3): { start: string; end: string }[] {
+  const gaps: { start: string; end: string; length: number }[] = [];
+  let runStart: string | undefined;
+  let runLength = 0;
+  let previous = '';
+  for (const key of monthsBetween(start, end)) {
+    if (!months.get(key)) {
+      runStart ??= key;
+      runLength += 1;
+    } else {
+      if (runStart && runLength >= minMonths) gaps.push({ start: `${runStart}-01`, end: lastDayOf(previous), length: runLength });
+      runStart = undefined;
+      runLength = 0;
+    }
+    previous = key;
+  }
+  return gaps
+    .sort((a, b) => b.length - a.length)
+    .slice(0, 10)
+    .map(({ start: s, end: e }) => ({ start: s, end: e }))
+    .sort((a, b) => a.start.localeCompare(b.start));
+}
+
+export interface KeyedObservation {
+  stream: StreamDefinition;
+  id: [string, string];
+  eventTime: string;
+}
+
+/** Stream, record identity and event time of each observation the merge engine would accept. */
+export function keyObservations(connector: ConnectorDefinition, observations: readonly Observation[]): KeyedObservation[] {
+  const streams = new Map(connector.streams.map((stream) => [stream.name, stream]));
+  const out: KeyedObservation[] = [];
+  for (const observation of observations) {
+    const stream = streams.get(observation.stream);
+    if (!stream) continue;
+    const parts = recordKeyParts(stream, observation.data);
+    if (!parts) continue;
+    out.push({ stream, id: [stream.name, recordIdentity(stream, 'owner_artifact', parts.join('|'))], eventTime: eventTimeOf(stream, observation.data) });
+  }
+  return out;
+}
+
+export class PreviewTally {
+  rowsRead = 0;
+  skipped = 0;
+  duplicates = 0;
+  failed = 0;
+  records = 0;
+  undated = 0;
+  chunks = 0;
+  readonly recordsByStream: Record<string, number> = {};
+  readonly months = new Map<string, number>();
+  readonly problems = new ProblemLog();
+  start = '';
+  end = '';
+
+  constructor(private readonly primaryStream: string) {}
+
+  add(chunk: ParsedChunk, keyed: readonly KeyedObservation[]): void {
+    this.chunks += 1;
+    this.rowsRead += chunk.rowsRead;
+    this.skipped += chunk.skipped;
+    this.duplicates += chunk.duplicates;
+    this.failed += chunk.failed + (chunk.observations.length - keyed.length);
+    this.problems.add(chunk.warnings);
+    this.records += keyed.length - chunk.continuations;
+    for (const entry of keyed) {
+      this.recordsByStream[entry.stream.name] = (this.recordsByStream[entry.stream.name] ?? 0) + 1;
+      if (entry.stream.name !== this.primaryStream) continue;
+      if (!entry.eventTime) {
+        this.undated += 1;
+        continue;
+      }
+      if (!this.start || entry.eventTime < this.start) this.start = entry.eventTime;
+      if (!this.end || entry.eventTime > this.end) this.end = entry.eventTime;
+      const month = entry.eventTime.slice(0, 7);
+      this.months.set(month, (this.months.get(month) ?? 0) + 1);
+    }
+  }
+}

@@ -1,0 +1,529 @@
+/**
+ * The import job runner: everything after the page staged a file runs here,
+ * in the background, from the staged copy, one job at a time.
+ *
+ *   received ─ fingerprint (sha256 while streaming; a file seen before ends
+ *   │          here with its original receipt, before any parsing)
+ *   parsing ── preview pass (sniff, refusals, counts, range, gaps, evidence)
+ *   ready ──── waits for the owner to confirm a connection
+ *   committing ─ chunk after chunk, each in its own transaction together
+ *   │            with the job's cursor; cancellable between chunks
+ *   committed | cancelled | failed (resumable) | refused | already_imported
+ *
+ * Everything the runner knows is in `importJobs`, so a stopped worker loses
+ * nothing: `resumeAll()` on the next start picks up received/parsing jobs
+ * from the top and committing jobs after their last committed chunk.
+ */
+import type { GleanerDatabase } from '../db/database';
+import type { ConnectorDefinition } from '../connectors/types';
+import type { AcquisitionBatch, ArtifactProvenance } from '../core/model';
+import { applyBatchChunk, beginBatch, finishBatch } from '../core/merge-engine';
+import { createConnection } from '../core/connections';
+import { newId } from '../core/hash';
+import { ArtifactError } from '../artifacts/errors';
+import { ARTIFACT_LIMITS, type ArtifactLimits } from '../artifacts/limits';
+import { openArtifact, type OpenedArtifact } from '../artifacts/open-artifact';
+import { blobSource, type ByteSource } from '../artifacts/source';
+import type { ParsedChunk, ParseSummary, StreamFile } from '../artifacts/streaming';
+import { sha256OfStream } from './sha256-stream';
+import { gapsOf, keyObservations, PreviewTally } from './preview';
+import { ACTIVE_JOB_STATUSES, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
+
+export const DEFAULT_IMPORT_SETTINGS: ImportSettings = { maxFileBytes: ARTIFACT_LIMITS.maxFileBytes, chunkRows: 2000 };
+const SETTINGS_KEY = 'import.settings';
+const STALE_AFTER_DAYS = 30;
+const MAX_CANDIDATES = 10;
+
+export type ImportTarget = { connectionId: string } | { newConnection: { accountName: string } };
+
+/** A refusal of an owner request about a job (bad target, wrong state). */
+export class ImportRequestError extends Error {
+  constructor(
+    readonly code: 'job_missing' | 'bad_target' | 'account_mismatch' | 'wrong_state',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImportRequestError';
+  }
+}
+
+class Cancelled extends Error {}
+class StaleChunk extends Error {}
+
+export interface ImportRunnerOptions {
+  /** Called now and then while working, so the browser keeps the worker alive. */
+  keepAlive?: () => void;
+  /** Called when the runner goes idle, with whether unfinished jobs remain. */
+  onIdle?: (unfinished: boolean) => void;
+  /** Called whenever a job is queued (the background arms its restart alarm). */
+  onBusy?: () => void;
+  /** Test hook, after each committed chunk (throw to simulate a stopped worker). */
+  afterChunk?: (job: ImportJobRow, chunkIndex: number) => void | Promise<void>;
+}
+
+/** Counts bytes as a file is read, for progress. */
+function counted(files: StreamFile[], onBytes: (n: number) => void): StreamFile[] {
+  return files.map((file) => ({
+    ...file,
+    async *bytes() {
+      for await (const chunk of file.bytes()) {
+        onBytes(chunk.length);
+        yield chunk;
+      }
+    },
+  }));
+}
+
+/** Iterates a generator's yields and keeps its return value. */
+async function* withSummary(generator: AsyncGenerator<ParsedChunk, ParseSummary>, out: { summary?: ParseSummary }): AsyncGenerator<ParsedChunk> {
+  for (;;) {
+    const step = await generator.next();
+    if (step.done) {
+      out.summary = step.value;
+      return;
+    }
+    yield step.value;
+  }
+}
+
+export class ImportRunner {
+  private readonly queue: string[] = [];
+  private loop: Promise<void> | undefined;
+  private lastKeepAlive = 0;
+
+  constructor(
+    private readonly db: GleanerDatabase,
+    private readonly connectors: readonly ConnectorDefinition[],
+    private readonly options: ImportRunnerOptions = {},
+  ) {}
+
+  async settings(): Promise<ImportSettings> {
+    const row = await this.db.meta.get(SETTINGS_KEY);
+    return { ...DEFAULT_IMPORT_SETTINGS, ...((row?.value as Partial<ImportSettings>) ?? {}) };
+  }
+
+  async saveSettings(change: Partial<ImportSettings>): Promise<ImportSettings> {
+    const next = { ...(await this.settings()), ...change };
+    await this.db.meta.put({ key: SETTINGS_KEY, value: next });
+    return next;
+  }
+
+  private async limits(): Promise<ArtifactLimits> {
+    const settings = await this.settings();
+    return { ...ARTIFACT_LIMITS, maxFileBytes: settings.maxFileBytes };
+  }
+
+  /** Creates the job for a staged file (or returns the one that exists) and starts it. */
+  async start(stagedId: string): Promise<ImportJobRow> {
+    const existing = await this.db.importJobs.where('stagedId').equals(stagedId).first();
+    if (existing) return existing;
+    const staged = await this.db.staged.get(stagedId);
+    if (!staged) throw new ArtifactError('staged_file_missing', 'That upload is no longer waiting; choose the file again.');
+    const now = new Date().toISOString();
+    const job: ImportJobRow = {
+      id: newId('imp'),
+      stagedId,
+      status: 'received',
+      fileName: staged.fileName,
+      sizeBytes: staged.blob.size,
+      lastModified: staged.lastModified,
+      createdAt: now,
+      updatedAt: now,
+      bytesRead: 0,
+      chunksCommitted: 0,
+      rowsCommitted: 0,
+      recordsCommitted: 0,
+      runs: 0,
+    };
+    await this.db.importJobs.add(job);
+    this.kick(job.id);
+    return job;
+  }
+
+  async get(jobId: string): Promise<ImportJobRow> {
+    const job = await this.db.importJobs.get(jobId);
+    if (!job) throw new ImportRequestError('job_missing', 'That import is no longer known; choose the file again.');
+    return job;
+  }
+
+  /** Queues a job; one job runs at a time so memory stays bounded. */
+  kick(jobId: string): void {
+    if (!this.queue.includes(jobId)) this.queue.push(jobId);
+    this.options.onBusy?.();
+    this.loop ??= this.drain().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  /** Resolves when no job is running or queued. */
+  async whenIdle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  /** Picks up every unfinished job (worker start, alarm tick). */
+  async resumeAll(): Promise<void> {
+    const unfinished = await this.db.importJobs.where('status').anyOf([...ACTIVE_JOB_STATUSES]).toArray();
+    for (const job of unfinished.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) this.kick(job.id);
+  }
+
+  private async drain(): Promise<void> {
+    for (let id = this.queue.shift(); id; id = this.queue.shift()) {
+      try {
+        await this.run(id);
+      } catch (error) {
+        // A job that throws outside its own handling is left as it was and retried on the next resume.
+        console.error('[gleaner] import job stopped:', error instanceof Error ? error.name : 'error');
+      }
+    }
+    const unfinished = await this.db.importJobs.where('status').anyOf([...ACTIVE_JOB_STATUSES]).count();
+    this.options.onIdle?.(unfinished > 0);
+  }
+
+  private keepAlive(): void {
+    const now = Date.now();
+    if (now - this.lastKeepAlive > 10_000) {
+      this.lastKeepAlive = now;
+      this.options.keepAlive?.();
+    }
+  }
+
+  private async update(jobId: string, change: Partial<ImportJobRow>): Promise<void> {
+    await this.db.importJobs.update(jobId, { ...change, updatedAt: new Date().toISOString() });
+  }
+
+  private async refuse(job: ImportJobRow, error: ArtifactError): Promise<void> {
+    await this.db.transaction('rw', [this.db.importJobs, this.db.staged], async () => {
+      await this.update(job.id, { status: 'refused', error: { code: error.code, message: error.message }, finishedAt: new Date().toISOString() });
+      await this.db.staged.delete(job.stagedId);
+    });
+  }
+
+  private async run(jobId: string): Promise<void> {
+    for (;;) {
+      const job = await this.db.importJobs.get(jobId);
+      if (!job) return;
+      try {
+        if (job.status === 'received') await this.fingerprint(job);
+        else if (job.status === 'parsing') await this.previewPass(job);
+        else if (job.status === 'committing') await this.commitPass(job);
+        else return;
+      } catch (error) {
+        if (error instanceof ArtifactError && job.status !== 'committing') {
+          await this.refuse(job, error);
+          return;
+        }
+        if (job.status === 'committing') {
+          await this.stopCommit(job.id, 'failed', error);
+          return;
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async stagedSource(job: ImportJobRow): Promise<ByteSource> {
+    const staged = await this.db.staged.get(job.stagedId);
+    if (!staged) throw new ArtifactError('staged_file_missing', 'The uploaded copy of this file is gone; choose the file again.');
+    return blobSource(staged.blob);
+  }
+
+  /** Phase 1: size checks and the sha256, streamed; a file seen before shows its original receipt at once. */
+  private async fingerprint(job: ImportJobRow): Promise<void> {
+    const source = await this.stagedSource(job);
+    const limits = await this.limits();
+    if (source.size === 0) throw new ArtifactError('empty_file', `"${job.fileName}" is empty.`);
+    if (source.size > limits.maxFileBytes) {
+      throw new ArtifactError('too_large', `"${job.fileName}" is larger than Gleaner's import limit (${Math.round(limits.maxFileBytes / 1024 / 1024)} MB). Split the export or raise the limit in settings.`);
+    }
+    let lastSaved = 0;
+    const sha256 = await sha256OfStream(source.stream(0, source.size, 1024 * 1024), async (bytes) => {
+      this.keepAlive();
+      if (bytes - lastSaved >= 16 * 1024 * 1024) {
+        lastSaved = bytes;
+        await this.update(job.id, { bytesRead: bytes });
+      }
+    });
+    const original = await this.db.batches.where('artifactSha256').equals(sha256).filter((batch) => batch.status === 'committed').first();
+    if (original) {
+      await this.update(job.id, { status: 'already_imported', sha256, bytesRead: source.size, originalBatchId: original.id, connectionId: original.connectionId, finishedAt: new Date().toISOString() });
+      return;
+    }
+    await this.update(job.id, { status: 'parsing', sha256, bytesRead: 0 });
+  }
+
+  private async open(job: ImportJobRow): Promise<OpenedArtifact> {
+    return openArtifact(await this.stagedSource(job), job.fileName, this.connectors, await this.limits());
+  }
+
+  /** Phase 2: the whole file read once, nothing stored; the owner sees what a commit would do. */
+  private async previewPass(job: ImportJobRow): Promise<void> {
+    const opened = await this.open(job);
+    const { connector, parser } = opened;
+    const settings = await this.settings();
+    const limits = await this.limits();
+    const primary = connector.streams[0]?.name ?? '';
+    const tally = new PreviewTally(primary);
+    const siblings = (await this.db.connections.where('connectorKey').equals(connector.key).toArray()).slice(0, MAX_CANDIDATES);
+    const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0 }]));
+    let compared = 0;
+    let bytes = 0;
+    const out: { summary?: ParseSummary } = {};
+    const files = counted(opened.files, (n) => (bytes += n));
+    for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
+      const keyed = keyObservations(connector, chunk.observations);
+      tally.add(chunk, keyed);
+      compared += keyed.filter((entry) => entry.stream.name === primary).length;
+      for (const connection of siblings) {
+        const ids = keyed.map((entry) => [connection.id, ...entry.id] as [string, string, string]);
+        if (ids.length === 0) continue;
+        const found = await this.db.records.where(':id').anyOf(ids).primaryKeys();
+        const slot = overlap.get(connection.id)!;
+        slot.known += found.length;
+        slot.overlap += found.filter((key) => (key as unknown as string[])[1] === primary).length;
+      }
+      this.keepAlive();
+      const current = await this.db.importJobs.get(job.id);
+      if (!current || current.status !== 'parsing') return; // discarded meanwhile
+      await this.update(job.id, { bytesRead: bytes });
+    }
+    const summary = out.summary ?? { coverage: [], entries: [], replacedCharacters: 0 };
+    if (tally.records === 0) {
+      const reason = tally.problems.list()[0]?.message;
+      throw new ArtifactError('no_records', `"${job.fileName}" holds no records Gleaner can read${reason ? `: ${reason}` : '.'}`);
+    }
+    const candidates: ImportCandidate[] = siblings
+      .map((connection) => ({
+        connectionId: connection.id,
+        displayName: connection.displayName,
+        accountLabel: connection.accountLabel,
+        overlap: overlap.get(connection.id)!.overlap,
+        compared,
+        known: overlap.get(connection.id)!.known,
+      }))
+      .sort((a, b) => b.overlap - a.overlap || a.displayName.localeCompare(b.displayName));
+    const matched = summary.accountHint ? siblings.find((connection) => connection.accountKey === summary.accountHint?.key) : undefined;
+    const suggested = matched ?? siblings.find((connection) => connection.id === candidates.find((candidate) => candidate.overlap > 0)?.connectionId);
+    const known = suggested ? (overlap.get(suggested.id)?.known ?? 0) : 0;
+    const end = tally.end;
+    const reference = job.lastModified ?? Date.parse(job.createdAt);
+    const stale = end && Date.parse(end.slice(0, 10)) < reference - STALE_AFTER_DAYS * 86_400_000;
+    const preview: ImportPreview = {
+      connectorKey: connector.key,
+      connectorName: connector.displayName,
+      parserName: parser.displayName,
+      format: opened.format,
+      entries: summary.entries,
+      rowsRead: tally.rowsRead,
+      recordsByStream: tally.recordsByStream,
+      records: tally.records,
+      duplicatesInFile: tally.duplicates,
+      skipped: tally.skipped,
+      failed: tally.failed,
+      problems: tally.problems.list(),
+      eventRange: tally.start ? { start: tally.start, end: tally.end } : undefined,
+      gaps: tally.start ? gapsOf(tally.months, tally.start, tally.end) : [],
+      undated: tally.undated,
+      coveredThrough: stale ? end.slice(0, 10) : undefined,
+      accountHint: summary.accountHint,
+      matchedConnectionId: matched?.id,
+      candidates,
+      suggestedConnectionId: suggested?.id,
+      newRecords: Math.max(0, tally.records - known),
+      knownRecords: known,
+      chunks: tally.chunks,
+      ignoredEntries: [...opened.unsafeNames, ...opened.duplicateEntries],
+    };
+    if (opened.duplicateEntries.length > 0) {
+      preview.problems.push({ code: 'duplicate_part', message: 'A file inside the zip repeats another byte for byte and was read once.', count: opened.duplicateEntries.length, where: opened.duplicateEntries.slice(0, 5) });
+    }
+    if (opened.unsafeNames.length > 0) {
+      preview.problems.push({ code: 'unsafe_entry', message: 'Some files inside the zip had names that could reach outside it and were ignored.', count: opened.unsafeNames.length, where: opened.unsafeNames.slice(0, 5) });
+    }
+    await this.update(job.id, { status: 'ready', preview, bytesRead: bytes });
+  }
+
+  /** The owner's go-ahead: which connection the file goes to. */
+  async confirm(jobId: string, target: ImportTarget): Promise<ImportJobRow> {
+    const job = await this.get(jobId);
+    if (job.status !== 'ready' || !job.preview || !job.sha256) throw new ImportRequestError('wrong_state', 'This import is not waiting for confirmation.');
+    const connector = this.connectors.find((candidate) => candidate.key === job.preview!.connectorKey);
+    if (!connector) throw new ImportRequestError('bad_target', 'Gleaner no longer has the connector for this file.');
+    const hint = job.preview.accountHint;
+    let connectionId: string;
+    if ('connectionId' in target) {
+      const connection = await this.db.connections.get(target.connectionId);
+      if (!connection || connection.connectorKey !== connector.key) throw new ImportRequestError('bad_target', `Choose one of your ${connector.displayName} connections for this file.`);
+      if (hint && connection.accountKey && connection.accountKey !== hint.key) {
+        throw new ImportRequestError('account_mismatch', `This file belongs to ${hint.label}, not ${connection.accountLabel}.`);
+      }
+      connectionId = connection.id;
+    } else {
+      const name = target.newConnection.accountName.trim();
+      const accountHint = hint ?? (name ? connector.accountHintFromOwnerName?.(name) : undefined);
+      const existing = accountHint ? await this.db.connections.where('[connectorKey+accountKey]').equals([connector.key, accountHint.key]).first() : undefined;
+      connectionId = existing?.id ?? (await createConnection(this.db, { connectorKey: connector.key, connectorDisplayName: connector.displayName, accountHint, label: name })).id;
+    }
+    const original = await this.db.batches.where('[connectionId+artifactSha256]').equals([connectionId, job.sha256]).first();
+    if (original?.status === 'committed') {
+      await this.update(jobId, { status: 'already_imported', connectionId, originalBatchId: original.id, finishedAt: new Date().toISOString() });
+    } else {
+      await this.update(jobId, { status: 'committing', connectionId, confirmedAt: new Date().toISOString() });
+      this.kick(jobId);
+    }
+    return this.get(jobId);
+  }
+
+  /** Stops a job: before commit it is dropped; during commit it stops after the chunk in flight, keeping what landed. */
+  async cancel(jobId: string): Promise<ImportJobRow> {
+    const job = await this.get(jobId);
+    if (job.status === 'committing') {
+      await this.update(jobId, { cancelRequested: true });
+      this.kick(jobId); // finalises the cancel even if no run is in flight (e.g. after a worker restart)
+    } else if (job.status === 'received' || job.status === 'parsing' || job.status === 'ready') {
+      await this.discard(jobId);
+    }
+    return this.get(jobId);
+  }
+
+  /** Continues a cancelled or failed commit from its last committed chunk. */
+  async resume(jobId: string): Promise<ImportJobRow> {
+    const job = await this.get(jobId);
+    if (job.status !== 'cancelled' && job.status !== 'failed') throw new ImportRequestError('wrong_state', 'Only a stopped import can be resumed.');
+    if (!(await this.db.staged.get(job.stagedId))) throw new ArtifactError('staged_file_missing', 'The uploaded copy of this file is gone; choose the file again to import the rest.');
+    await this.update(jobId, { status: 'committing', cancelRequested: false, error: undefined });
+    this.kick(jobId);
+    return this.get(jobId);
+  }
+
+  /** Drops the staged copy of a job that stored nothing, or of a finished one. */
+  async discard(jobId: string): Promise<ImportJobRow> {
+    const job = await this.get(jobId);
+    if (job.status === 'committing') throw new ImportRequestError('wrong_state', 'Cancel the import first.');
+    await this.db.transaction('rw', [this.db.importJobs, this.db.staged], async () => {
+      if (job.status === 'received' || job.status === 'parsing' || job.status === 'ready') {
+        await this.update(jobId, { status: 'discarded', finishedAt: new Date().toISOString() });
+      }
+      await this.db.staged.delete(job.stagedId);
+    });
+    return this.get(jobId);
+  }
+
+  /** Phase 3: chunk after chunk, each stored atomically with the job's cursor. */
+  private async commitPass(job: ImportJobRow): Promise<void> {
+    const preview = job.preview!;
+    const opened = await this.open(job);
+    const { connector, parser } = opened;
+    if (connector.key !== preview.connectorKey) throw new ArtifactError('unknown_format', 'This file no longer reads as it did in the preview; choose it again.');
+    const settings = await this.settings();
+    const limits = await this.limits();
+    const importedAt = (job.confirmedAt as string | undefined) ?? new Date().toISOString();
+    const provenance: ArtifactProvenance = {
+      kind: 'artifact',
+      fileName: job.fileName.slice(0, 512),
+      sha256: job.sha256!,
+      sizeBytes: job.sizeBytes,
+      parserVersion: connector.parserVersion,
+      entries: preview.entries.slice(0, 1000),
+      importedAt,
+    };
+    // How new the file's data is: its own timestamp when the browser gave one, else its newest record.
+    const dataAsOf = job.lastModified ? new Date(job.lastModified).toISOString() : (preview.eventRange?.end ?? importedAt);
+    const header = {
+      connectionId: job.connectionId!,
+      connectorKey: connector.key,
+      streams: connector.streams,
+      method: 'owner_artifact' as const,
+      provenance,
+      dataAsOf,
+      artifactSha256: job.sha256,
+      batchId: job.batchId ?? newId('bat'),
+    };
+    const begun = await beginBatch(this.db, header);
+    if (begun.outcome === 'already_imported') {
+      await this.update(job.id, { status: 'already_imported', originalBatchId: begun.batch.id, finishedAt: new Date().toISOString() });
+      return;
+    }
+    await this.update(job.id, { batchId: begun.batch.id, runs: job.runs + 1, bytesRead: 0 });
+    const batchId = begun.batch.id;
+    let bytes = 0;
+    const out: { summary?: ParseSummary } = {};
+    const files = counted(opened.files, (n) => (bytes += n));
+    let index = 0;
+    for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
+      const chunkIndex = index++;
+      if (chunkIndex < job.chunksCommitted) continue; // stored before the worker stopped
+      let committedJob: ImportJobRow | undefined;
+      try {
+        const { batch } = await applyBatchChunk(
+          this.db,
+          header,
+          batchId,
+          { observations: chunk.observations, skipped: chunk.skipped, failed: chunk.failed, warnings: chunk.warnings, combine: parser.combine?.bind(parser) },
+          {
+            tables: [this.db.importJobs],
+            within: async () => {
+              const current = await this.db.importJobs.get(job.id);
+              if (!current || current.status !== 'committing') throw new Cancelled();
+              if (current.cancelRequested) throw new Cancelled();
+              if (current.chunksCommitted !== chunkIndex) throw new StaleChunk();
+              committedJob = {
+                ...current,
+                chunksCommitted: chunkIndex + 1,
+                rowsCommitted: current.rowsCommitted + chunk.rowsRead,
+                recordsCommitted: current.recordsCommitted + chunk.observations.length - chunk.continuations,
+                bytesRead: bytes,
+                updatedAt: new Date().toISOString(),
+              };
+              await this.db.importJobs.put(committedJob);
+            },
+          },
+        );
+        await this.update(job.id, { counts: batch.counts });
+      } catch (error) {
+        if (error instanceof Cancelled) {
+          await this.stopCommit(job.id, 'cancelled');
+          return;
+        }
+        if (error instanceof StaleChunk) return; // another run owns this job
+        throw error;
+      }
+      this.keepAlive();
+      await this.options.afterChunk?.(committedJob!, chunkIndex);
+    }
+    const summary = out.summary ?? { coverage: [], entries: [], replacedCharacters: 0 };
+    await finishBatch(
+      this.db,
+      batchId,
+      { status: 'committed', coverage: summary.coverage },
+      {
+        tables: [this.db.importJobs, this.db.staged],
+        within: async (batch) => {
+          await this.db.importJobs.update(job.id, { status: 'committed', counts: batch.counts, bytesRead: bytes, finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), cancelRequested: false });
+          await this.db.staged.delete(job.stagedId);
+        },
+      },
+    );
+  }
+
+  /** Ends a commit early; the receipt keeps exactly what landed, and the staged copy stays for a resume. */
+  private async stopCommit(jobId: string, status: 'cancelled' | 'failed', error?: unknown): Promise<void> {
+    const job = await this.db.importJobs.get(jobId);
+    if (!job) return;
+    const reason =
+      error instanceof ArtifactError
+        ? { code: error.code, message: error.message }
+        : error
+          ? { code: 'internal', message: 'Something went wrong inside Gleaner while storing this file.' }
+          : undefined;
+    if (error && !(error instanceof ArtifactError)) console.error('[gleaner] import commit failed:', error instanceof Error ? error.name : 'error');
+    let batch: AcquisitionBatch | undefined;
+    if (job.batchId) {
+      const coverageStreams = job.preview ? Object.keys(job.preview.recordsByStream) : [];
+      batch = await finishBatch(this.db, job.batchId, {
+        status,
+        coverage: coverageStreams.map((stream) => ({ stream, start: '1970-01-01', end: '1970-01-01', completeness: 'partial' as const })),
+      }).catch(() => undefined);
+    }
+    await this.update(jobId, { status, error: reason, counts: batch?.counts ?? job.counts, cancelRequested: false, finishedAt: new Date().toISOString() });
+  }
+}
