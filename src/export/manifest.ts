@@ -103,9 +103,15 @@ export function manifestStreams(connector: ConnectorDefinition): ManifestStream[
   return [...connector.streams.map((stream) => manifestStream(connector, stream)), receiptStream()];
 }
 
-/** `1.0.0-<12 hex>`: a valid semver whose pre-release part is a hash of the streams. */
+/**
+ * `1.0.0-s<12 hex>`: a valid semver whose pre-release part hashes what the
+ * server relies on in each stream (name, schema, keys, cursor, semantics,
+ * strategies). Wording (descriptions, display names) is left out, so only a
+ * real change of the streams moves the version.
+ */
 export async function manifestVersion(streams: ManifestStream[]): Promise<string> {
-  return `1.0.0-s${(await sha256Hex(canonicalJson(streams))).slice(0, 12)}`;
+  const essentials = streams.map(({ description: _wording, ...stream }) => stream);
+  return `1.0.0-s${(await sha256Hex(canonicalJson(essentials))).slice(0, 12)}`;
 }
 
 export async function buildManifest(connector: ConnectorDefinition): Promise<ConnectorManifest> {
