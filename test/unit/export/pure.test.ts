@@ -123,3 +123,12 @@ describe('server address', () => {
     expect(originPermissionPattern('https://pdpp.example.org')).toBe('https://pdpp.example.org/*');
   });
 });
+
+describe('committed manifests', () => {
+  it('manifests/<key>.json is what `npm run manifests` generates now (run it after changing a stream)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const committed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../manifests/amazon.json'), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(await buildManifest(amazonConnector))));
+  });
+});
