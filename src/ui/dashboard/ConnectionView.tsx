@@ -48,9 +48,10 @@ export function ConnectionView(props: {
         <h2 id="coverage-heading">What is covered</h2>
         <p class="hint">Each row is one way Gleaner gets your records. Hatched stretches are times nothing covers yet.</p>
         {ordered.length === 0 && <p>Nothing covered yet.</p>}
-        {ordered.map((entry) => (
+        {ordered.map((entry, index) => (
           <Timeline
             key={entry.stream}
+            legend={index === ordered.length - 1}
             stream={entry.stream}
             streamLabel={streamLabel(entry.stream)}
             today={today()}

@@ -20,7 +20,7 @@ const LANE_NAMES: Record<AcquisitionMethod, { title: string; subtitle: string }>
 const LANE_HEIGHT = 40;
 const BAR_HEIGHT = 22;
 
-export function Timeline(props: { stream: string; streamLabel: string; lanes: LaneInput[]; today: string }) {
+export function Timeline(props: { stream: string; streamLabel: string; lanes: LaneInput[]; today: string; legend?: boolean }) {
   const layout = layoutTimeline(props.lanes, { today: props.today, always: ['owner_artifact', 'browser_polyfill'] });
   if (!layout) return <p class="hint">Nothing covered yet for {props.streamLabel.toLowerCase()}.</p>;
   const height = layout.lanes.length * LANE_HEIGHT;
@@ -130,11 +130,19 @@ export function Timeline(props: { stream: string; streamLabel: string; lanes: La
             </li>
           ))}
       </ul>
-      <p class="tl-legend" aria-hidden="true">
-        <span><i class="lg full" /> complete</span>
-        <span><i class="lg partial" /> partial</span>
-        <span><i class="lg gap" /> not covered</span>
-      </p>
+      {props.legend !== false && (
+        <p class="tl-legend" aria-hidden="true">
+          <span>
+            <i class="lg full" /> complete
+          </span>
+          <span>
+            <i class="lg partial" /> partial
+          </span>
+          <span>
+            <i class="lg gap" /> not covered
+          </span>
+        </p>
+      )}
     </figure>
   );
 }
