@@ -48,8 +48,14 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
   useEffect(() => {
     void send('import.list', { limit: 5 })
       .then((jobs) => {
-        const open = jobs.find((candidate) => SHOWN.has(candidate.status));
-        if (open) adopt(open);
+        // An unfinished job, or the newest one if it finished within the hour (its receipt and next step).
+        const newest = jobs[0];
+        const recent = newest && newest.status === 'committed' && Date.parse(newest.finishedAt ?? '') > Date.now() - 60 * 60 * 1000 ? newest : undefined;
+        const open = jobs.find((candidate) => SHOWN.has(candidate.status)) ?? recent;
+        if (open) {
+          reported.current = open.id;
+          adopt(open);
+        }
       })
       .catch(() => undefined);
   }, []);

@@ -95,11 +95,11 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
             <option value="both">Both</option>
           </select>
         </label>
-        <label>
+        <label class="date">
           <span>From</span>
           <input type="date" value={from} onInput={(event) => setFrom((event.currentTarget as HTMLInputElement).value)} data-testid="from-filter" />
         </label>
-        <label>
+        <label class="date">
           <span>To</span>
           <input type="date" value={to} onInput={(event) => setTo((event.currentTarget as HTMLInputElement).value)} data-testid="to-filter" />
         </label>
@@ -116,7 +116,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
       {error && <p class="error">{error}</p>}
       <div class={`records-layout ${selected ? 'with-panel' : ''}`}>
         <div class="table-wrap">
-          <table data-testid="records-table">
+          <table class="records-table" data-testid="records-table">
             <caption class="visually-hidden">Records matching the filters, newest first</caption>
             <thead>
               <tr>
