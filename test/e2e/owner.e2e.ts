@@ -73,6 +73,10 @@ describe('the popup and pause', () => {
     expect(await popup.statusText()).toBe('Gleaner does not read this page.');
     await popup.setGlobalPause(true);
     await popup.screenshot('popup-not-read-paused-everywhere');
+    await popup.page.getByText('Import an export file', { exact: true }).first().click();
+    await popup.page.getByTestId('artifact-input').waitFor();
+    await popup.screenshot('popup-import-open');
+    await popup.page.getByText('Import an export file', { exact: true }).first().click();
     const url = pages['orders-2024-sam.html'].url;
     session.servePage(url, readAmazonFixture('orders-2024-sam.html'));
     await session.visitExpectingNoCapture(url, 2500);
