@@ -60,16 +60,17 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
       .catch(() => undefined);
   }, []);
 
-  // Follow the job while the background works on it.
+  // Follow the job while the background works on it (a missed answer, e.g. while the worker restarts, is retried).
+  const [retry, setRetry] = useState(0);
   useEffect(() => {
     if (!job || !WORKING.has(job.status)) return;
     const timer = setTimeout(() => {
       void send('import.get', { jobId: job.id })
         .then(adopt)
-        .catch(() => undefined);
+        .catch(() => setRetry((count) => count + 1));
     }, POLL_MS);
     return () => clearTimeout(timer);
-  }, [job]);
+  }, [job, retry]);
 
   function adopt(next: Job) {
     setJob((previous) => {

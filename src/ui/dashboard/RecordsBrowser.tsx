@@ -23,6 +23,8 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
   const [selected, setSelected] = useState<LabelledRecord>();
   const [error, setError] = useState<string>();
   const panelRef = useRef<HTMLElement>(null);
+  /** The row button that opened the provenance panel, to return focus to on close. */
+  const openerRef = useRef<HTMLButtonElement | null>(null);
 
   useEffect(() => {
     if (!stream && props.streams[0]) setStream(props.streams[0].name);
@@ -130,7 +132,15 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
                 <tr key={record.rid} data-key={record.key} data-methods={record.methods.join(' ')} class={`${record.tombstone ? 'gone' : ''} ${selected?.rid === record.rid ? 'selected' : ''}`}>
                   <td class="nowrap">{record.eventTime ? formatDay(record.eventTime) : 'date unknown'}</td>
                   <td>
-                    <button type="button" class="link" aria-expanded={selected?.rid === record.rid} onClick={() => setSelected(selected?.rid === record.rid ? undefined : record)}>
+                    <button
+                      type="button"
+                      class="link"
+                      aria-expanded={selected?.rid === record.rid}
+                      onClick={(event) => {
+                        openerRef.current = event.currentTarget as HTMLButtonElement;
+                        setSelected(selected?.rid === record.rid ? undefined : record);
+                      }}
+                    >
                       {record.summary}
                     </button>
                     {record.tombstone && <span class="badge">marked gone</span>}
@@ -156,7 +166,14 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
           <aside class="provenance" aria-labelledby="provenance-heading" tabIndex={-1} ref={panelRef} data-testid="provenance-panel">
             <div class="provenance-head">
               <h3 id="provenance-heading">{selected.summary}</h3>
-              <button type="button" class="secondary small" onClick={() => setSelected(undefined)}>
+              <button
+                type="button"
+                class="secondary small"
+                onClick={() => {
+                  setSelected(undefined);
+                  openerRef.current?.focus();
+                }}
+              >
                 Close
               </button>
             </div>

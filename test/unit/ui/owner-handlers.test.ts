@@ -152,6 +152,23 @@ describe('records.query', () => {
   });
 });
 
+describe('coverage.tombstones', () => {
+  it('counts records marked gone per stream by the method of the batch that marked them', async () => {
+    const { db, core, owner } = await setup();
+    const { url, request } = captureOf('orders-2024-dana.html');
+    const first = await core['capture.submit'](request, { senderTabUrl: url, senderTabId: 1 });
+    expect(await owner['coverage.tombstones']({ connectionId: first.connectionId! })).toEqual([]);
+    // The same full year seen again later without one order: that order is marked gone (soft, by the capture method).
+    const dropped = request.observations.find((observation) => observation.stream === 'orders')!;
+    const later = { ...request, observations: request.observations.filter((observation) => observation !== dropped && observation.data.order_id !== dropped.data.id) };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await core['capture.submit'](later, { senderTabUrl: url, senderTabId: 1 });
+    const gone = await owner['coverage.tombstones']({ connectionId: first.connectionId! });
+    expect(gone).toContainEqual({ stream: 'orders', method: 'browser_polyfill', count: 1 });
+    expect(gone.reduce((sum, entry) => sum + entry.count, 0)).toBe((await db.records.toArray()).filter((record) => record.tombstone).length);
+  });
+});
+
 describe('sources.overview', () => {
   it('names the connector’s owner jobs and each connection’s methods with their spans', async () => {
     const { db, core, owner, capture } = await setup();
