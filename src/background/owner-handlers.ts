@@ -283,15 +283,21 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
         }
       };
       const filter = { ...request };
-      // With a stream, read through the event-time index; the filter still checks every condition.
-      const collection = request.stream
-        ? db.records.where('[connectionId+stream+eventTime]').between([request.connectionId, request.stream, request.from ?? ''], [request.connectionId, request.stream, `${request.to ?? '9999-12-31'}\uffff`], true, true)
-        : db.records.where('connectionId').equals(request.connectionId);
-      const matching = (await collection.filter((record) => matchesFilter(record, filter, describe(record))).toArray()).sort(compareRecords);
-      return {
-        total: matching.length,
-        records: matching.slice(request.offset, request.offset + request.limit).map((record) => ({ ...record, summary: describe(record) })),
-      };
+      const matches = (record: StoredRecord) => matchesFilter(record, filter, describe(record));
+      const label = (record: StoredRecord): LabelledRecord => ({ ...record, summary: describe(record) });
+      if (request.stream) {
+        // Newest first straight from the event-time index: only the page asked for is materialised,
+        // so a connection of hundreds of thousands of records stays responsive.
+        const range = () =>
+          db.records
+            .where('[connectionId+stream+eventTime]')
+            .between([request.connectionId, request.stream!, request.from ?? ''], [request.connectionId, request.stream!, `${request.to ?? '9999-12-31'}\uffff`], true, true);
+        const total = await range().filter(matches).count();
+        const page = await range().reverse().filter(matches).offset(request.offset).limit(request.limit).toArray();
+        return { total, records: page.map(label) };
+      }
+      const matching = (await db.records.where('connectionId').equals(request.connectionId).filter(matches).toArray()).sort(compareRecords);
+      return { total: matching.length, records: matching.slice(request.offset, request.offset + request.limit).map(label) };
     },
 
     async 'coverage.tombstones'(request: ParsedRequestOf<'coverage.tombstones'>): Promise<{ stream: string; method: AcquisitionMethod; count: number }[]> {
