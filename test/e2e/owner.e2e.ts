@@ -184,6 +184,9 @@ describe('the dashboard', () => {
   it('shows storage health, and raises the alarm when the eviction canary disappears', async () => {
     const dashboard = await DashboardPage.open(session);
     const health = await dashboard.storageHealth();
+    // First run: the Sources card leads with the export job, its steps open.
+    await expect(dashboard.page.getByTestId('source-next').innerText()).resolves.toContain('import your history from an export');
+    await dashboard.screenshot('dashboard-first-run');
     expect(health.bytes).toMatch(/\d+(\.\d)? (B|KB|MB)/);
     expect(['true', 'false']).toContain(health.persisted);
     expect(health).toMatchObject({ canary: 'true', alarm: false });

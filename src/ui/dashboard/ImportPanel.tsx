@@ -144,7 +144,7 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
           <p>
             {job.status === 'received' ? `Received ${job.fileName}; checking whether you imported it before…` : `Reading ${job.fileName}…`}
           </p>
-          <progress max={100} value={percent(job.bytesRead, job.sizeBytes)} aria-label="Reading the file" />
+          <progress max={100} value={percent(job.bytesRead, job.sizeBytes)} aria-label="Reading the file" style={{ width: '100%' }} />
         </div>
       )}
       {job?.status === 'ready' && preview && (
@@ -234,7 +234,7 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
               Storing: {plural(job.recordsCommitted, 'record')} of {(preview?.records ?? 0).toLocaleString('en-US')}
             </li>
           </ol>
-          <progress max={100} value={percent(job.recordsCommitted, preview?.records ?? 0)} aria-label="Storing records" />
+          <progress max={100} value={percent(job.recordsCommitted, preview?.records ?? 0)} aria-label="Storing records" style={{ width: '100%' }} />
           <p class="hint">You can close this page; the import continues.</p>
           <button type="button" class="secondary" data-testid="cancel-import" disabled={busy || !!job.cancelRequested} onClick={() => void act(() => send('import.cancel', { jobId: job.id }))}>
             {job.cancelRequested ? 'Stopping…' : 'Stop importing'}
