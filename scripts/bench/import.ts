@@ -1,4 +1,290 @@
-/** Import and merge figures (issue 3; owned by the import feature). */
+/**
+ * Import and merge figures (issue 3), measured in headless Chromium with the
+ * built extension (`npm run bench`):
+ *
+ * (a) `import_records_per_s`: records stored per second by the background
+ *     import job for a generated 200,000-row Amazon order-history CSV, from
+ *     the owner's confirmation to the final receipt (reading the staged file
+ *     again, parsing, comparing with the store, writing records, change feed,
+ *     receipt and job cursor, chunk by chunk). `raw_bulkput_records_per_s`:
+ *     the same stored records written again with Dexie `bulkPut` alone, in
+ *     chunks of the same size, in the same run. `import_ratio` = a ÷ raw.
+ * (b) `heap_ratio`: peak JS heap of the service worker (CDP
+ *     `Runtime.getHeapUsage`, sampled every 50 ms from upload to receipt,
+ *     after a forced GC) for the 200k file ÷ for a 50k file.
+ * (c) `preview_200k_s`: from the job's start (file staged) to its preview
+ *     (fingerprint + one streaming pass + key lookups).
+ * (d) `merge_1m_ratio`: median time to merge a 50-record page capture into a
+ *     connection holding 1,000,000 records ÷ into an empty store.
+ */
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
+import { launchExtension, type ExtensionSession } from '../../test/e2e/support/extension';
+import { AMAZON_CSV_HEADER, amazonCsvLines } from '../../test/unit/import/generate-amazon-csv';
+import type { ImportJobView } from '../../src/background/import-handlers';
+
+/** GLEANER_BENCH_SCALE shrinks the runs for a quick look (1 = the issue's sizes). */
+const SCALE = Number(process.env.GLEANER_BENCH_SCALE ?? 1);
+const BIG = Math.round(200_000 * SCALE);
+const SMALL = Math.round(50_000 * SCALE);
+const MILLION = Math.round(1_000_000 * SCALE);
+
+async function writeCsv(dir: string, rows: number): Promise<string> {
+  const file = path.join(dir, `Retail.OrderHistory.${rows}.csv`);
+  const out = createWriteStream(file);
+  out.write(AMAZON_CSV_HEADER);
+  for (const block of amazonCsvLines(rows, rows)) {
+    if (!out.write(block)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return file;
+}
+
+/** A CDP line to the extension's service worker (attached through a page's session, non-flattened). */
+class WorkerDebugger {
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  private constructor(
+    private readonly cdp: CDPSession,
+    private readonly sessionId: string,
+  ) {
+    cdp.on('Target.receivedMessageFromTarget' as never, ((event: { sessionId: string; message: string }) => {
+      if (event.sessionId !== this.sessionId) return;
+      const message = JSON.parse(event.message) as { id?: number; result?: unknown; error?: unknown };
+      if (message.id && this.pending.has(message.id)) {
+        this.pending.get(message.id)!(message.result ?? message.error);
+        this.pending.delete(message.id);
+      }
+    }) as never);
+  }
+
+  static async attach(page: Page, extensionId: string): Promise<WorkerDebugger> {
+    const cdp = await page.context().newCDPSession(page);
+    const { targetInfos } = (await cdp.send('Target.getTargets' as never)) as { targetInfos: { type: string; url: string; targetId: string }[] };
+    const worker = targetInfos.find((target) => target.type === 'service_worker' && target.url.includes(extensionId));
+    if (!worker) throw new Error('service worker target not found');
+    const { sessionId } = (await cdp.send('Target.attachToTarget' as never, { targetId: worker.targetId, flatten: false } as never)) as { sessionId: string };
+    return new WorkerDebugger(cdp, sessionId);
+  }
+
+  send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    const result = new Promise<T>((resolve) => this.pending.set(id, resolve as (value: unknown) => void));
+    void this.cdp.send('Target.sendMessageToTarget' as never, { sessionId: this.sessionId, message: JSON.stringify({ id, method, params }) } as never);
+    return result;
+  }
+
+  /** Samples the used heap until `stop()`; returns the peak. */
+  sampleHeap(): { stop(): Promise<number> } {
+    let peak = 0;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const usage = await this.send<{ usedSize: number }>('Runtime.getHeapUsage');
+        if (usage?.usedSize > peak) peak = usage.usedSize;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    return {
+      async stop() {
+        running = false;
+        await loop;
+        return peak;
+      },
+    };
+  }
+}
+
+async function stageFromPath(page: Page, filePath: string): Promise<string> {
+  const stagedId = `stg_bench_${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(() => {
+    document.getElementById('bench-input')?.remove();
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-input';
+    document.body.append(input);
+  });
+  await page.setInputFiles('#bench-input', filePath);
+  await page.evaluate(async (id) => {
+    const file = (document.getElementById('bench-input') as HTMLInputElement).files![0]!;
+    await new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open('gleaner');
+      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const db = request.result;
+        const tx = db.transaction('staged', 'readwrite');
+        tx.objectStore('staged').put({ id, fileName: file.name, sizeBytes: file.size, lastModified: file.lastModified, stagedAt: new Date().toISOString(), blob: file });
+        tx.oncomplete = () => (db.close(), resolve());
+        tx.onerror = () => reject(tx.error);
+      };
+    });
+  }, stagedId);
+  return stagedId;
+}
+
+async function waitFor(session: ExtensionSession, jobId: string, statuses: string[]): Promise<ImportJobView> {
+  for (;;) {
+    const job = await session.call<ImportJobView>('import.get', { jobId });
+    if (statuses.includes(job.status)) return job;
+    if (['refused', 'failed', 'cancelled'].includes(job.status)) throw new Error(`bench import ended ${job.status}: ${job.error?.message}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const seconds = (from?: string, to?: string) => (Date.parse(to ?? '') - Date.parse(from ?? '')) / 1000;
+
+async function benchImport(session: ExtensionSession, page: Page, debug: WorkerDebugger, filePath: string, accountName: string) {
+  await debug.send('HeapProfiler.collectGarbage');
+  const heap = debug.sampleHeap();
+  const stagedId = await stageFromPath(page, filePath);
+  const started = await session.call<ImportJobView>('import.start', { stagedId });
+  const ready = await waitFor(session, started.id, ['ready']);
+  await session.call('import.confirm', { jobId: started.id, target: { newConnection: { accountName } } });
+  const done = await waitFor(session, started.id, ['committed']);
+  const peak = await heap.stop();
+  return {
+    job: done,
+    records: done.receipt!.counts.parsed,
+    previewSeconds: seconds(ready.createdAt, ready.timings?.previewed),
+    importSeconds: seconds(done.timings?.confirmed, done.timings?.committed),
+    peakHeap: peak,
+  };
+}
+
+interface BenchGlobals {
+  __gleaner: {
+    db: {
+      records: {
+        where(index: string): { equals(value: unknown): { primaryKeys(): Promise<unknown[]> } };
+        bulkGet(keys: unknown[]): Promise<Record<string, unknown>[]>;
+        bulkPut(rows: unknown[]): Promise<unknown>;
+        bulkDelete(keys: unknown[]): Promise<void>;
+      };
+      connections: { add(row: unknown): Promise<unknown> };
+    };
+    applyBatch(db: unknown, input: unknown): Promise<unknown>;
+    connectors: { key: string; streams: unknown[] }[];
+  };
+}
+
+/** Writes the import's stored records again with bulkPut alone (timed), under another connection id, then removes them. */
+async function benchRawBulkPut(session: ExtensionSession, connectionId: string, chunkSize: number): Promise<{ records: number; seconds: number }> {
+  return session.worker.evaluate(
+    async ({ connectionId, chunkSize }) => {
+      const { db } = (globalThis as unknown as BenchGlobals).__gleaner;
+      const keys = await db.records.where('connectionId').equals(connectionId).primaryKeys();
+      let ms = 0;
+      const written: unknown[] = [];
+      for (let at = 0; at < keys.length; at += chunkSize) {
+        const rows = (await db.records.bulkGet(keys.slice(at, at + chunkSize))).map((row) => ({ ...row, connectionId: 'con_rawbulkput' }) as Record<string, unknown>);
+        const t = performance.now();
+        await db.records.bulkPut(rows);
+        ms += performance.now() - t;
+        for (const row of rows) written.push(['con_rawbulkput', row.stream, row.rid]);
+      }
+      for (let at = 0; at < written.length; at += 20_000) await db.records.bulkDelete(written.slice(at, at + 20_000));
+      return { records: keys.length, seconds: ms / 1000 };
+    },
+    { connectionId, chunkSize },
+  );
+}
+
+/** Median time (ms) of merging fresh 50-record captures into `connectionId`; seeds `seed` records first. */
+async function benchMerge(session: ExtensionSession, connectionId: string, seed: number, runs = 7): Promise<number> {
+  return session.worker.evaluate(
+    async ({ connectionId, seed, runs }) => {
+      const g = (globalThis as unknown as BenchGlobals).__gleaner;
+      const connector = g.connectors.find((candidate) => candidate.key === 'amazon')!;
+      const pad = (n: number, width: number) => String(n).padStart(width, '0');
+      const day = (n: number) => new Date(Date.UTC(2000, 0, 1) + (n % 9000) * 86_400_000).toISOString().slice(0, 10);
+      for (let at = 0; at < seed; at += 20_000) {
+        const rows = [];
+        for (let i = at; i < Math.min(seed, at + 20_000); i++) {
+          const id = `1${pad(i % 100, 2)}-${pad(i, 7)}-${pad(i * 7 % 10_000_000, 7)}`;
+          const data = { id, order_date: day(i), total: '$10.00', total_cents: 1000, currency: 'USD', marketplace: 'amazon.com' };
+          rows.push({ connectionId, stream: 'orders', rid: id, key: id, keyParts: [id], eventTime: data.order_date, data, versions: [{ data, method: 'owner_artifact', batchIds: ['bat_seed'], asOf: '2025-01-01' }], batchIds: ['bat_seed'], methods: ['owner_artifact'], firstSeenAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z' });
+        }
+        await g.db.records.bulkPut(rows);
+      }
+      const times: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        const observations = Array.from({ length: 50 }, (_, i) => ({
+          stream: 'orders',
+          data: { id: `9${pad(run, 2)}-${pad(i, 7)}-${pad(seed, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, total: '$12.34', total_cents: 1234, status: 'Delivered', marketplace: 'amazon.com' },
+        }));
+        const capturedAt = new Date().toISOString();
+        const t = performance.now();
+        await g.applyBatch(g.db, {
+          connectionId,
+          connectorKey: 'amazon',
+          streams: connector.streams,
+          method: 'browser_polyfill',
+          provenance: { kind: 'page', pageUrl: `https://www.amazon.com/your-orders/orders?startIndex=${run}`, capturedAt, extractorVersion: 'bench' },
+          coverage: [{ stream: 'orders', start: '2024-01-10', end: '2024-09-19', completeness: 'partial' }],
+          observations,
+          warnings: [],
+          dataAsOf: capturedAt,
+          pageUrl: `https://www.amazon.com/your-orders/orders?startIndex=${run}`,
+        });
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)]!;
+    },
+    { connectionId, seed, runs },
+  );
+}
+
+async function addConnection(session: ExtensionSession, id: string): Promise<void> {
+  await session.worker.evaluate(async (id) => {
+    await (globalThis as unknown as BenchGlobals).__gleaner.db.connections.add({ id, connectorKey: 'amazon', accountKey: `amazon.com|${id}`, accountLabel: id, accountEvidence: 'bench', displayName: id, createdAt: new Date().toISOString() });
+  }, id);
+}
+
 export async function runImportBench(): Promise<void> {
-  console.log('bench import: not yet measured');
+  const dir = mkdtempSync(path.join(tmpdir(), 'gleaner-bench-'));
+  const began = Date.now();
+  const session = await launchExtension();
+  try {
+    const [bigFile, smallFile] = [await writeCsv(dir, BIG), await writeCsv(dir, SMALL)];
+    // tsx keeps function names with a `__name` helper that the worker does not have.
+    await session.worker.evaluate('globalThis.__name = (fn) => fn');
+    const page = await session.openExtensionPage('popup.html');
+    const debug = await WorkerDebugger.attach(page, session.extensionId);
+
+    // (d) first half: an empty store.
+    await addConnection(session, 'con_bench_empty');
+    const mergeEmptyMs = await benchMerge(session, 'con_bench_empty', 0);
+
+    // (a), (b) 200k, (c)
+    const big = await benchImport(session, page, debug, bigFile, 'Dana');
+    console.log(`bench import_200k_records: ${big.records}`);
+    console.log(`bench import_records_per_s: ${Math.round(big.records / big.importSeconds)}`);
+    const settings = await session.call<{ chunkRows: number }>('import.settings.get');
+    const raw = await benchRawBulkPut(session, big.job.connectionId!, Math.round((settings.chunkRows * big.records) / BIG));
+    console.log(`bench raw_bulkput_records_per_s: ${Math.round(raw.records / raw.seconds)}`);
+    console.log(`bench import_ratio: ${(big.records / big.importSeconds / (raw.records / raw.seconds)).toFixed(2)}`);
+    console.log(`bench preview_200k_s: ${big.previewSeconds.toFixed(2)}`);
+
+    // (b) 50k
+    const small = await benchImport(session, page, debug, smallFile, 'Sam');
+    console.log(`bench heap_peak_200k_mb: ${(big.peakHeap / 1024 / 1024).toFixed(1)}`);
+    console.log(`bench heap_peak_50k_mb: ${(small.peakHeap / 1024 / 1024).toFixed(1)}`);
+    console.log(`bench heap_ratio: ${(big.peakHeap / small.peakHeap).toFixed(2)}`);
+
+    // (d) second half: a connection holding 1,000,000 records.
+    await addConnection(session, 'con_bench_1m');
+    const merge1mMs = await benchMerge(session, 'con_bench_1m', MILLION);
+    console.log(`bench merge_empty_ms: ${mergeEmptyMs.toFixed(1)}`);
+    console.log(`bench merge_1m_ms: ${merge1mMs.toFixed(1)}`);
+    console.log(`bench merge_1m_ratio: ${(merge1mMs / mergeEmptyMs).toFixed(2)}`);
+    console.log(`bench import_bench_total_s: ${Math.round((Date.now() - began) / 1000)}`);
+  } finally {
+    await session.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

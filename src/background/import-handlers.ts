@@ -8,6 +8,7 @@ import { browser } from 'wxt/browser';
 import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import type { AcquisitionBatch } from '../core/model';
+import { applyBatch } from '../core/merge-engine';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { ImportRunner, ImportRequestError, type ImportRunnerOptions } from '../import/runner';
 import { nextActions } from '../import/receipt-copy';
@@ -110,6 +111,8 @@ export function setupImportJobs(db: GleanerDatabase, connectors: readonly Connec
       }
     },
   });
+  // For automation and `npm run bench` (reachable only from this extension's own worker context).
+  (globalThis as { __gleaner?: unknown }).__gleaner = { db, importRunner: runner, applyBatch, connectors };
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === ALARM) void runner.resumeAll();
   });

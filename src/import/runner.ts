@@ -248,7 +248,7 @@ export class ImportRunner {
       await this.update(job.id, { status: 'already_imported', sha256, bytesRead: source.size, originalBatchId: original.id, connectionId: original.connectionId, finishedAt: new Date().toISOString() });
       return;
     }
-    await this.update(job.id, { status: 'parsing', sha256, bytesRead: 0 });
+    await this.update(job.id, { status: 'parsing', sha256, bytesRead: 0, timings: { fingerprinted: new Date().toISOString() } });
   }
 
   private async open(job: ImportJobRow): Promise<OpenedArtifact> {
@@ -339,7 +339,7 @@ export class ImportRunner {
     if (opened.unsafeNames.length > 0) {
       preview.problems.push({ code: 'unsafe_entry', message: 'Some files inside the zip had names that could reach outside it and were ignored.', count: opened.unsafeNames.length, where: opened.unsafeNames.slice(0, 5) });
     }
-    await this.update(job.id, { status: 'ready', preview, bytesRead: bytes });
+    await this.update(job.id, { status: 'ready', preview, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
   }
 
   /** The owner's go-ahead: which connection the file goes to. */
@@ -367,7 +367,8 @@ export class ImportRunner {
     if (original?.status === 'committed') {
       await this.update(jobId, { status: 'already_imported', connectionId, originalBatchId: original.id, finishedAt: new Date().toISOString() });
     } else {
-      await this.update(jobId, { status: 'committing', connectionId, confirmedAt: new Date().toISOString() });
+      const confirmedAt = new Date().toISOString();
+      await this.update(jobId, { status: 'committing', connectionId, confirmedAt, timings: { ...job.timings, confirmed: confirmedAt } });
       this.kick(jobId);
     }
     return this.get(jobId);
@@ -498,7 +499,9 @@ export class ImportRunner {
       {
         tables: [this.db.importJobs, this.db.staged],
         within: async (batch) => {
-          await this.db.importJobs.update(job.id, { status: 'committed', counts: batch.counts, bytesRead: bytes, finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString(), cancelRequested: false });
+          const at = new Date().toISOString();
+          const current = await this.db.importJobs.get(job.id);
+          await this.db.importJobs.update(job.id, { status: 'committed', counts: batch.counts, bytesRead: bytes, finishedAt: at, updatedAt: at, cancelRequested: false, timings: { ...current?.timings, committed: at } });
           await this.db.staged.delete(job.stagedId);
         },
       },

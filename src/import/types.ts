@@ -100,6 +100,8 @@ export interface ImportJobRow {
   /** For `already_imported`: the original receipt's batch and connection. */
   originalBatchId?: string;
   finishedAt?: string;
+  /** When each phase ended (ISO), for progress display and the bench. */
+  timings?: { fingerprinted?: string; previewed?: string; confirmed?: string; committed?: string };
   [extra: string]: unknown;
 }
 

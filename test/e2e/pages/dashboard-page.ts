@@ -33,12 +33,17 @@ export class DashboardPage {
     await this.page.getByTestId('artifact-input').setInputFiles({ name: file.name, mimeType: file.mimeType ?? 'application/octet-stream', buffer: file.buffer });
   }
 
-  /** Waits for either the preview or a refusal; returns the refusal text when refused. */
-  async waitForPreviewOrError(): Promise<{ preview: boolean; error?: string }> {
+  /**
+   * Waits for the background job to settle on the preview, a refusal, or (for
+   * a file imported before) the original receipt; returns the refusal text when refused.
+   */
+  async waitForPreviewOrError(): Promise<{ preview: boolean; error?: string; alreadyImported?: boolean }> {
     const preview = this.page.getByTestId('import-preview');
     const error = this.page.getByTestId('import-error');
-    await preview.or(error).first().waitFor();
+    const already = this.page.getByTestId('already-imported');
+    await preview.or(error).or(already).first().waitFor();
     if (await error.isVisible()) return { preview: false, error: (await error.textContent()) ?? '' };
+    if (await already.isVisible()) return { preview: false, alreadyImported: true };
     return { preview: true };
   }
 
@@ -49,6 +54,8 @@ export class DashboardPage {
   async importFile(file: UploadFile, target: ImportTarget): Promise<ImportResult> {
     await this.chooseFile(file);
     const state = await this.waitForPreviewOrError();
+    // A file imported before shows its original receipt at once, with nothing to confirm.
+    if (state.alreadyImported) return this.receipt();
     if (!state.preview) throw new Error(`Import refused: ${state.error}`);
     if ('newAccountName' in target) {
       await this.page.getByTestId('target-new').check();
@@ -57,8 +64,13 @@ export class DashboardPage {
       await this.page.getByRole('radio', { name: new RegExp(escapeRegExp(target.existingConnectionName)) }).check();
     }
     await this.page.getByTestId('confirm-import').click();
+    return this.receipt();
+  }
+
+  /** The receipt once the background job has finished. */
+  async receipt(timeout = 60_000): Promise<ImportResult> {
     const receipt = this.page.getByTestId('import-receipt');
-    await receipt.waitFor();
+    await receipt.waitFor({ timeout });
     return {
       outcome: (await receipt.getAttribute('data-outcome')) ?? '',
       batchId: (await receipt.getAttribute('data-batch-id')) ?? '',

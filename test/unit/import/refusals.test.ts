@@ -6,19 +6,7 @@ import { connectors } from '../../../src/connectors/registry';
 import { ImportRunner } from '../../../src/import/runner';
 import { freshDb } from '../../support/streams';
 import { makeAmazonExportZip, amazonExportCsvBytes } from '../../fixtures/amazon';
-import { snapshot, stageBytes } from './support';
-
-/** Marks every entry of a zip as encrypted (general-purpose flag bit 0), as a password-protected zip has it. */
-export function encryptedZip(): Uint8Array {
-  const zip = makeAmazonExportZip().slice();
-  const view = new DataView(zip.buffer);
-  for (let at = 0; at + 4 <= zip.length; at++) {
-    const signature = view.getUint32(at, true);
-    if (signature === 0x04034b50) view.setUint16(at + 6, view.getUint16(at + 6, true) | 1, true);
-    if (signature === 0x02014b50) view.setUint16(at + 8, view.getUint16(at + 8, true) | 1, true);
-  }
-  return zip;
-}
+import { encryptedZip, snapshot, stageBytes } from './support';
 
 const refusals: [string, string, () => Uint8Array | string, string, RegExp][] = [
   ['an unknown format', 'unknown_format', () => new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), 'photo.png', /not a text or zip file/],

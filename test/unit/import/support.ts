@@ -1,6 +1,7 @@
 /** Shared helpers for the import pipeline's unit tests. */
 import { Blob as NodeBlob } from 'node:buffer';
 import type { GleanerDatabase } from '../../../src/db/database';
+import { makeAmazonExportZip } from '../../fixtures/amazon';
 
 export async function stageBytes(db: GleanerDatabase, bytes: Uint8Array | string, fileName: string, lastModified?: number): Promise<string> {
   const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
@@ -27,3 +28,16 @@ export async function recordContents(db: GleanerDatabase, connectionId: string) 
     .map((record) => ({ stream: record.stream, key: record.key, data: record.data, versions: record.versions.map((version) => version.data) }))
     .sort((a, b) => `${a.stream}|${a.key}`.localeCompare(`${b.stream}|${b.key}`));
 }
+
+/** Marks every entry of a zip as encrypted (general-purpose flag bit 0), as a password-protected zip has it. */
+export function encryptedZip(): Uint8Array {
+  const zip = makeAmazonExportZip().slice();
+  const view = new DataView(zip.buffer);
+  for (let at = 0; at + 4 <= zip.length; at++) {
+    const signature = view.getUint32(at, true);
+    if (signature === 0x04034b50) view.setUint16(at + 6, view.getUint16(at + 6, true) | 1, true);
+    if (signature === 0x02014b50) view.setUint16(at + 8, view.getUint16(at + 8, true) | 1, true);
+  }
+  return zip;
+}
+
