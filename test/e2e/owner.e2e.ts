@@ -120,6 +120,9 @@ describe('the dashboard', () => {
     const batches = await listBatches(session, dana.id);
     for (const version of versions) for (const id of version.batchIds) expect(batches.map((batch) => batch.id)).toContain(id);
     await dashboard.screenshot('dashboard-wide');
+    // No developer jargon in what the owner reads (closed "Technical details" disclosures excluded).
+    const visible = await dashboard.page.locator('main').innerText();
+    expect(visible).not.toMatch(/sha256|connector_instance_id|\brid\b|\bcon_[a-z0-9]|\bbat_[a-z0-9]|browser_polyfill|owner_artifact/i);
 
     // Search narrows to one order; a time range excludes it.
     expect(await dashboard.filterRecords({ method: 'any', text: expectations.overlap.dayDiffersAcrossMethods })).toEqual([expectations.overlap.dayDiffersAcrossMethods]);
