@@ -89,7 +89,7 @@ describe('zip reader', () => {
     for (const entry of entries) {
       const parts = await collect(readZipEntry(source, entry, ARTIFACT_LIMITS));
       const text = new TextDecoder().decode(Buffer.concat(parts));
-      expect(text).toBe(new TextDecoder().decode(entry.name === 'stored.csv' ? strToU8('plain') : (files as Record<string, Uint8Array>)[entry.name]));
+      expect(text).toBe(new TextDecoder().decode(entry.name === 'stored.csv' ? strToU8('plain') : (files as unknown as Record<string, Uint8Array>)[entry.name]));
     }
   });
 
