@@ -43,6 +43,10 @@ export interface TabCapture {
 export interface TabStatus {
   host?: string;
   connector?: { key: string; displayName: string };
+  /** True when the connector's content script runs on this very page (its match patterns), not just on its host. */
+  readsThisPage: boolean;
+  /** Where on this site Gleaner does read (the connector's visit path), for a link. */
+  visit?: { label: string; url: string };
   /** Why capture is paused for this tab's site, if it is. */
   paused?: PauseScope;
   settings: CaptureSettings;
@@ -93,6 +97,12 @@ function httpsHost(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Does `url` match a WebExtension match pattern like `https://www.amazon.com/your-orders/*`? */
+export function matchesPattern(pattern: string, url: string): boolean {
+  const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+  return regex.test(url);
 }
 
 function defaultPaths(connector: ConnectorDefinition): AcquisitionPath[] {
@@ -200,6 +210,11 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
       return {
         host,
         connector: connector && { key: connector.key, displayName: connector.displayName },
+        readsThisPage: !!connector && !!request.url && connector.matches.some((pattern) => matchesPattern(pattern, request.url!)),
+        visit: (() => {
+          const path = connector?.ownerCopy?.acquisitionPaths.find((candidate) => candidate.method === 'browser_polyfill' && candidate.url);
+          return path?.url ? { label: path.urlLabel ?? path.title, url: path.url } : undefined;
+        })(),
         paused: host ? pauseReason(settings, host) : settings.paused ? 'global' : undefined,
         settings,
         lastCapture,

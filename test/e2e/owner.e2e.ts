@@ -36,7 +36,7 @@ describe('the popup and pause', () => {
     const url2024 = pages['orders-2024-dana.html'].url;
     const popup = await PopupPage.open(session, url2024);
     expect(await popup.state()).toBe('on');
-    expect(await popup.statusText()).toContain('Gleaner keeps your Amazon records from this site');
+    expect(await popup.statusText()).toContain('Gleaner keeps your Amazon records from this page');
     const line = await popup.lastCapture();
     expect(line).toContain(`${pages['orders-2024-dana.html'].orderIds.length} orders seen, ${pages['orders-2024-dana.html'].orderIds.length} new, covering all of 2024`);
     expect(line).toContain(`${pages['orders-2024-dana.html'].itemCount} items`);
@@ -86,6 +86,15 @@ describe('the popup and pause', () => {
     expect(await samPopup.statusText()).toContain('paused everywhere');
     await session.afterCapture(() => samPopup.setGlobalPause(false));
     expect((await onlyConnection(session)).accountKey).toBe(expectations.accounts.sam.key);
+
+    // An Amazon page Gleaner does not read (a product page): said so, with where it does read.
+    const product = 'https://www.amazon.com/dp/B08N5WRWNW';
+    session.servePage(product, '<!doctype html><title>A product</title><p>A product page.</p>');
+    await session.visitExpectingNoCapture(product, 300);
+    const productPopup = await PopupPage.open(session, product);
+    expect(await productPopup.statusText()).toBe('Gleaner does not read this Amazon page, only the pages that list your records.');
+    await expect(productPopup.page.getByTestId('visit-link').getAttribute('href')).resolves.toBe('https://www.amazon.com/your-orders/orders');
+    await productPopup.screenshot('popup-amazon-other-page');
   });
 });
 

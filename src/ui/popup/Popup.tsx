@@ -65,7 +65,7 @@ export function Popup() {
   const host = status?.host;
   const connector = status?.connector;
   const line = status?.lastCapture ? describeCapture(status.lastCapture, status.streamNouns) : undefined;
-  const state = !connector ? 'unread' : status?.paused ? 'paused' : 'on';
+  const state = !connector ? 'unread' : status?.paused ? 'paused' : status?.readsThisPage ? 'on' : 'other-page';
 
   return (
     <main class="popup">
@@ -93,7 +93,9 @@ export function Popup() {
                 ? `Capture is paused everywhere. Gleaner reads ${connector.displayName} here but keeps nothing right now.`
                 : status.paused === 'site'
                   ? `Capture is paused on ${host}. Nothing from this site is kept.`
-                  : `Gleaner keeps your ${connector.displayName} records from this site.`}
+                  : status.readsThisPage
+                    ? `Gleaner keeps your ${connector.displayName} records from this page.`
+                    : `Gleaner does not read this ${connector.displayName} page, only the pages that list your records.`}
             </p>
             {line && !status.paused ? (
               <div class="last-capture" data-testid="last-capture">
@@ -101,7 +103,18 @@ export function Popup() {
                 <p class="detail">Last look at this tab: {line.detail}</p>
               </div>
             ) : (
-              !status.paused && <p class="hint">Open Your Orders while signed in; what the page shows is kept.</p>
+              !status.paused && (
+                <p class="hint">
+                  {status.readsThisPage ? 'Nothing seen on this tab yet; sign in so Gleaner knows whose records these are.' : 'Visit them while signed in and what they show is kept.'}
+                </p>
+              )
+            )}
+            {!status.readsThisPage && status.visit && (
+              <p>
+                <a href={status.visit.url} target="_blank" rel="noreferrer" data-testid="visit-link">
+                  {status.visit.label}
+                </a>
+              </p>
             )}
             {host && status.paused !== 'global' && (
               <button

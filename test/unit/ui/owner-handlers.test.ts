@@ -65,6 +65,15 @@ describe('tab.status', () => {
     expect((await owner['tab.status']({ tabId: 8, url: expectations.pages['orders-2024-dana.html'].url })).lastCapture).toBeUndefined();
   });
 
+  it('tells a page the connector reads from another page of its site, and where it does read', async () => {
+    const { owner } = await setup();
+    const orders = await owner['tab.status']({ tabId: 1, url: expectations.pages['orders-2024-dana.html'].url });
+    expect(orders).toMatchObject({ readsThisPage: true, connector: { key: 'amazon' } });
+    const product = await owner['tab.status']({ tabId: 1, url: 'https://www.amazon.com/dp/B08N5WRWNW' });
+    expect(product).toMatchObject({ readsThisPage: false, connector: { key: 'amazon' }, visit: { url: 'https://www.amazon.com/your-orders/orders' } });
+    expect((await owner['tab.status']({ tabId: 1, url: expectations.pages['order-details-dana.html'].url })).readsThisPage).toBe(true);
+  });
+
   it('remembers what the last capture on the tab saw: per kind seen and new, and the window', async () => {
     const { owner, capture, db, core } = await setup();
     await importExport(db, core, 'Dana');
