@@ -15,12 +15,15 @@ import { pauseReason, readCaptureSettings, withPause, writeCaptureSettings, type
 import { acknowledgeCanaryAlarm, checkCanary, localArea, memoryArea, type CanaryStatus } from './storage-guard';
 import { compareRecords, matchesFilter } from '../ui/records-filter';
 import { RequestError, type CaptureContext, type CaptureReply } from './handlers';
+import { browserTokenStore } from './export-handlers';
 
 export interface OwnerHandlerOptions {
   /** Where pause settings and the canary note live (default `browser.storage.local`). */
   local?: StorageAreaLike;
   /** Where the last capture per tab is remembered (default `browser.storage.session`: gone when the browser closes). */
   session?: StorageAreaLike;
+  /** Forgets a deleted connection's server device token (default: the export feature's token store). */
+  forgetExportToken?(connectionId: string): Promise<void>;
 }
 
 /** What the last capture on one tab saw, for the popup. */
@@ -261,7 +264,7 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
     async 'connections.delete'(request: ParsedRequestOf<'connections.delete'>): Promise<DeleteReceipt> {
       const id = request.connectionId;
       const tables = [db.connections, db.records, db.batches, db.changes, db.exportLinks, db.exportBatches, db.importJobs, db.staged];
-      return db.transaction('rw', tables, async () => {
+      const receipt = await db.transaction('rw', tables, async () => {
         const connection = await db.connections.get(id);
         if (!connection) throw new RequestError('unknown_connection', 'That connection no longer exists.');
         const jobs = await db.importJobs.where('connectionId').equals(id).toArray();
@@ -284,6 +287,9 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
         await db.connections.delete(id);
         return { deleted: true as const, connectionId: id, displayName: connection.displayName, erased };
       });
+      // The link's device token lives outside the database; a deleted connection keeps no way to reach the server.
+      await (options.forgetExportToken ?? ((connectionId: string) => browserTokenStore.remove(connectionId)))(id).catch(() => undefined);
+      return receipt;
     },
 
     async 'records.query'(request: ParsedRequestOf<'records.query'>): Promise<{ total: number; records: LabelledRecord[] }> {

@@ -26,12 +26,13 @@ async function setup() {
   const local = memoryArea();
   const session = memoryArea();
   const core = createHandlers(db, connectors, { afterCapture: createCaptureMemory(db, connectors, session) });
-  const owner = createOwnerHandlers(db, connectors, { local, session });
+  const forgotten: string[] = [];
+  const owner = createOwnerHandlers(db, connectors, { local, session, forgetExportToken: async (id) => void forgotten.push(id) });
   const capture = async (fixture: AmazonPageFixture, tabId = 7) => {
     const { url, request } = captureOf(fixture);
     return core['capture.submit'](request, { senderTabUrl: url, senderTabId: tabId });
   };
-  return { db, local, session, core, owner, capture };
+  return { db, local, session, core, owner, capture, forgotten };
 }
 
 async function importExport(db: GleanerDatabase, core: ReturnType<typeof createHandlers>, accountName: string) {
@@ -95,7 +96,7 @@ describe('tab.status', () => {
 
 describe('connections.delete', () => {
   it('erases exactly one connection’s records, batches, change feed, export rows and import jobs; its sibling is untouched', async () => {
-    const { db, owner, capture } = await setup();
+    const { db, owner, capture, forgotten } = await setup();
     await capture('orders-2024-dana.html');
     await capture('orders-2024-sam.html');
     const [dana, sam] = (await db.connections.toArray()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -126,6 +127,7 @@ describe('connections.delete', () => {
     expect(danaAfter).toEqual({ records: [], batches: [], changes: [], link: undefined, exportBatches: [], jobs: [], staged: undefined });
     expect(await db.connections.get(dana!.id)).toBeUndefined();
     expect(await snapshot(sam!.id)).toEqual(samBefore);
+    expect(forgotten).toEqual([dana!.id]); // the server token of that connection only
     expect(await db.meta.get(CANARY_KEY)).toBeUndefined(); // meta is not a connection's
 
     await expect(owner['connections.delete']({ connectionId: dana!.id })).rejects.toMatchObject({ code: 'unknown_connection' });
