@@ -1,4 +1,107 @@
-/** Export throughput figures (issue 4; owned by the export feature). */
+/**
+ * Export throughput (issue 4; owned by the export feature): 100,000 records
+ * from the built extension to the local PDPP test receiver, once with
+ * Gleaner's batch size and once with the reference collector's 100 records a
+ * batch, in the same run.
+ *
+ * Bench-only seeding: the 100,000 Amazon-shaped records (50,000 orders and
+ * 50,000 ordered items), one receipt and their change-feed entries are written
+ * straight into the extension's IndexedDB from its service worker, shaped
+ * exactly as the merge engine stores them. Everything measured after that —
+ * building batches from the change feed, persisting them, sending, accepting,
+ * cursors, heartbeat — is the production path behind "Export now".
+ */
+import { startReceiver } from '../../test/receiver/server';
+import { launchWithServerAccess } from '../../test/e2e/pages/server-browser';
+import { chromiumPath, MISSING_BROWSER_MESSAGE } from '../../test/e2e/support/browser';
+
+/** 100,000 by default; `BENCH_EXPORT_RECORDS` (even) shortens a trial run. */
+const TOTAL = Number(process.env.BENCH_EXPORT_RECORDS ?? 100_000);
+
+interface DrainResult {
+  status: string;
+  timings?: unknown;
+  acceptedRecords: number;
+  sent: number;
+}
+
 export async function runExportBench(): Promise<void> {
-  console.log('bench export: not yet measured');
+  if (!chromiumPath()) throw new Error(MISSING_BROWSER_MESSAGE);
+  const session = await launchWithServerAccess();
+  try {
+    await session.call('connections.list'); // opens (and creates) the database
+    // tsx compiles nested functions with esbuild's `__name` helper; give the worker a no-op one.
+    await session.worker.evaluate('globalThis.__name = (fn) => fn');
+    const connectionId = (await session.worker.evaluate(seed, TOTAL)) as string;
+    const visible = (await session.call<{ id: string; visibleRecords: number }[]>('connections.list')).find((connection) => connection.id === connectionId)?.visibleRecords;
+    if (visible !== TOTAL) throw new Error(`seeding produced ${visible} records`);
+
+    const measure = async (batchRecords: number | undefined): Promise<number> => {
+      const receiver = await startReceiver();
+      try {
+        await session.call('export.settings.set', batchRecords ? { batchRecords } : { batchRecords: 5000 });
+        await session.call('export.link', { connectionId, serverOrigin: receiver.origin });
+        const started = performance.now();
+        const [result] = await session.call<DrainResult[]>('export.now', { connectionId });
+        const seconds = (performance.now() - started) / 1000;
+        const held = [...receiver.state.records.values()].reduce((sum, byKey) => sum + byKey.size, 0);
+        if (result?.status !== 'active' || held !== TOTAL + 1) throw new Error(`export incomplete: ${JSON.stringify(result)}, server holds ${held}`);
+        await session.call('export.unlink', { connectionId });
+        if (process.env.BENCH_VERBOSE) console.log(`  ${batchRecords ?? 'default'}: ${seconds.toFixed(1)} s`, JSON.stringify(result));
+        return TOTAL / seconds;
+      } finally {
+        await receiver.close();
+      }
+    };
+
+    const gleaner = await measure(undefined);
+    const hundred = await measure(100);
+    console.log(`bench export_records_per_s: ${Math.round(gleaner)}`);
+    console.log(`bench export_100_records_per_s: ${Math.round(hundred)}`);
+    console.log(`bench export_ratio: ${(gleaner / hundred).toFixed(2)}`);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs inside the extension's service worker: raw IndexedDB writes shaped like the merge engine's rows. */
+export async function seed(total: number): Promise<string> {
+  const open = () =>
+    new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('gleaner');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  const db = await open();
+  const now = new Date().toISOString();
+  const connectionId = 'con_bench00000000000000000000000000';
+  const batchId = 'bat_bench00000000000000000000000000';
+  const tx = db.transaction(['connections', 'batches', 'records', 'changes'], 'readwrite');
+  tx.objectStore('connections').put({ id: connectionId, connectorKey: 'amazon', accountKey: 'amazon.com|bench', accountLabel: 'Bench on amazon.com', accountEvidence: 'bench', displayName: 'Amazon — Bench', createdAt: now });
+  const orders = total / 2;
+  const records = tx.objectStore('records');
+  const changes = tx.objectStore('changes');
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  for (let index = 0; index < orders; index++) {
+    const id = `1${pad(index % 100, 2)}-${pad(index, 7)}-${pad((index * 7919) % 10_000_000, 7)}`;
+    const day = `20${pad(15 + (index % 10), 2)}-${pad(1 + (index % 12), 2)}-${pad(1 + (index % 28), 2)}`;
+    const asin = `B0${pad(index, 8)}`;
+    const order = { id, order_date: day, total: `$${(index % 500) + 1}.99`, total_cents: ((index % 500) + 1) * 100 + 99, currency: 'USD', status: 'Delivered', recipient: 'Bench Person', item_count: 1, marketplace: 'amazon.com', url: `https://www.amazon.com/gp/your-account/order-details?orderID=${id}` };
+    const item = { order_id: id, item_key: asin, asin, name: `Bench item number ${index} with a realistic product title length`, url: `https://www.amazon.com/dp/${asin}`, unit_price: `$${(index % 500) + 1}.99`, unit_price_cents: ((index % 500) + 1) * 100 + 99, quantity: 1, seller: 'Amazon.com', order_date: day };
+    for (const [stream, key, keyParts, data] of [
+      ['orders', id, [id], order],
+      ['order_items', `${id}|${asin}`, [id, asin], item],
+    ] as const) {
+      records.put({ connectionId, stream, rid: key, key, keyParts, eventTime: day, data, versions: [{ data, method: 'owner_artifact', batchIds: [batchId], asOf: now }], batchIds: [batchId], methods: ['owner_artifact'], firstSeenAt: now, updatedAt: now });
+      changes.add({ connectionId, kind: 'record', stream, rid: key, op: 'upsert', batchId, at: now });
+    }
+  }
+  tx.objectStore('batches').put({ id: batchId, connectionId, connectorKey: 'amazon', method: 'owner_artifact', provenance: { kind: 'artifact', fileName: 'bench.csv', sha256: '0'.repeat(64), sizeBytes: 1, parserVersion: 'bench', importedAt: now }, coverage: [], counts: { parsed: total, new: total, updated: 0, alreadyKnown: 0, skipped: 0, failed: 0, tombstoned: 0, restored: 0 }, warnings: [], status: 'committed', receivedAt: now, dataAsOf: now, artifactSha256: '0'.repeat(64), recaptureCount: 0 });
+  changes.add({ connectionId, kind: 'batch', op: 'upsert', batchId, at: now });
+  await new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+  return connectionId;
 }

@@ -11,7 +11,7 @@ import type { Answer } from './retry';
 export const PROTOCOL_HEADER = 'X-PDPP-Collector-Protocol';
 export const PROTOCOL_VERSION = '1';
 
-export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string | Blob; signal?: AbortSignal }) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
@@ -27,7 +27,11 @@ export interface CallResult {
 export interface CallOptions {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
-  /** A JSON string (sent verbatim, so a resend is byte-identical) or a value to stringify. */
+  /**
+   * A JSON string (sent verbatim, so a resend is byte-identical) or a value
+   * to stringify. It goes out as a Blob of the same bytes: Chromium
+   * uploads a Blob from a service worker several times faster than a string.
+   */
   body?: string | unknown;
   token?: string;
   /** Send the protocol header (every device route and enroll). */
@@ -62,10 +66,11 @@ export function originPermissionPattern(origin: string): string {
 
 export async function callServer(fetchImpl: FetchLike, origin: string, options: CallOptions): Promise<CallResult> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  let body: string | undefined;
+  let body: string | Blob | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const text = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    body = typeof Blob !== 'undefined' ? new Blob([text], { type: 'application/json' }) : text;
   }
   if (options.protocol) headers[PROTOCOL_HEADER] = PROTOCOL_VERSION;
   if (options.token) headers.Authorization = `Bearer ${options.token}`;

@@ -34,6 +34,8 @@ export interface ExportDeps {
   /** Called when a retry is due at `at` (ms), so the background can set an alarm. */
   scheduleRetry?: (at: number) => void;
   agentVersion?: string;
+  /** Overrides of the batch limits (tests). */
+  limits?: Partial<BatchLimits>;
 }
 
 /** An owner-facing refusal; `code` is stable for automation. */
@@ -161,6 +163,7 @@ export async function linkConnection(deps: ExportDeps, request: { connectionId: 
     manifestVersion: manifest.version,
     plannedThroughSeq: keepPlan ? previous.plannedThroughSeq : 0,
     nextBatchSeq: keepPlan ? previous.nextBatchSeq : 0,
+    snapshot: keepPlan ? previous.snapshot : undefined,
     cursorSeq: keepPlan ? previous.cursorSeq : 0,
     acceptedBatches: keepPlan ? previous.acceptedBatches : 0,
     acceptedRecords: keepPlan ? previous.acceptedRecords : 0,
@@ -203,6 +206,8 @@ export interface DrainResult {
   conflicts: number;
   pendingRecords: number;
   message?: string;
+  /** Where the time went (ms): waiting for batches to be built, on the wire, recording acceptance. */
+  timings: { buildMs: number; sendMs: number; recordMs: number };
 }
 
 const running = new Map<string, Promise<DrainResult>>();
@@ -244,7 +249,8 @@ const MESSAGES = {
 
 async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainResult> {
   const { db } = deps;
-  const result: DrainResult = { connectionId, status: 'not_linked', sent: 0, acceptedRecords: 0, setAside: 0, conflicts: 0, pendingRecords: 0 };
+  const result: DrainResult = { connectionId, status: 'not_linked', sent: 0, acceptedRecords: 0, setAside: 0, conflicts: 0, pendingRecords: 0, timings: { buildMs: 0, sendMs: 0, recordMs: 0 } };
+  const clock = () => performance.now();
   const link = await db.exportLinks.get(connectionId);
   if (!link) return result;
   result.status = link.status;
@@ -254,7 +260,10 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
     return result;
   }
   const token = await deps.tokens.get(connectionId);
+  /** Acceptances still being written (they trail the wire by one batch). */
+  let recording: Promise<void> = Promise.resolve();
   const pause = async (status: LinkStatus, message: string, requestId?: string) => {
+    await recording;
     await setLink(deps, connectionId, { status, message, lastRequestId: requestId });
     result.status = status;
     result.message = message;
@@ -264,7 +273,7 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
   if (!token) return pause('paused_auth', MESSAGES.no_token);
   if (!(await deps.hasOriginPermission(link.serverOrigin))) return pause('needs_permission', MESSAGES.needs_permission);
 
-  const limits = await limitsFor(db);
+  const limits = { ...(await limitsFor(db)), ...deps.limits };
   const sleep = deps.sleep ?? sleepDefault;
   const maxInlineWait = deps.maxInlineWaitMs ?? 25_000;
   const devicePath = `/_ref/device-exporters/${encodeURIComponent(link.deviceId)}`;
@@ -272,67 +281,91 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
 
   // Batches built earlier and not yet accepted go first, in order; then new ones from the feed.
   const waiting = (await db.exportBatches.where('[connectionId+seq]').between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey]).toArray()).filter((row) => row.status === 'pending');
-  const nextBatch = async (): Promise<ExportBatchRow | undefined> => waiting.shift() ?? buildNextBatch(db, connectionId, limits, new Date(now(deps)).toISOString());
+  const connection = await db.connections.get(connectionId);
+  const streamNames = deps.connectors.find((candidate) => candidate.key === connection?.connectorKey)?.streams.map((stream) => stream.name) ?? [];
+  const nextBatch = async (): Promise<ExportBatchRow | undefined> => waiting.shift() ?? buildNextBatch(db, connectionId, limits, new Date(now(deps)).toISOString(), streamNames);
 
-  for (let batch = await nextBatch(); batch; batch = await nextBatch()) {
-    if (batch.status !== 'pending') {
-      result.setAside += 1; // too large to ever send; kept with its reason
-      continue;
-    }
-    const body = ingestBody(link, batch);
-    let outcome: Outcome | undefined;
-    let requestId: string | undefined;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const answer = await callServer(deps.fetch, link.serverOrigin, { method: 'POST', path: `${devicePath}/ingest-batches`, body, token, protocol: true, timeoutMs: 60_000 });
-      result.sent += 1;
-      outcome = classify(answer.answer);
-      requestId = answer.requestId;
-      if (outcome.kind !== 'retry') break;
-      const wait = backoffMs(attempt, outcome.retryAfterMs, deps.random);
-      const lastError = `Your server was not reachable (${describeAnswer(answer.answer)}); Gleaner is trying again.`;
-      await db.exportBatches.update(batch.id, { attempts: batch.attempts + attempt, lastError });
-      if (attempt === MAX_ATTEMPTS || wait > maxInlineWait) {
-        const at = now(deps) + wait;
-        deps.scheduleRetry?.(at);
-        await setLink(deps, connectionId, { status: 'retrying', nextAttemptAt: new Date(at).toISOString(), message: `Your server could not be reached (${describeAnswer(answer.answer)}). Gleaner will try again by itself; nothing is lost.` });
-        result.status = 'retrying';
-        result.message = `Your server could not be reached. Gleaner will try again by itself; nothing is lost.`;
-        result.pendingRecords = (await pendingCounts(db, connectionId)).records;
-        return result;
+  // The next batch is built (and persisted) while the current one is on the wire; sending stays strictly in order.
+  let upcoming: Promise<ExportBatchRow | undefined> = nextBatch();
+  try {
+    let mark = clock();
+    for (let batch = await upcoming; batch; mark = clock(), batch = await upcoming) {
+      result.timings.buildMs += clock() - mark;
+      upcoming = nextBatch();
+      if (batch.status !== 'pending') {
+        result.setAside += 1; // too large to ever send; kept with its reason
+        continue;
       }
-      await sleep(wait);
-    }
-    if (!outcome) break;
-    switch (outcome.kind) {
-      case 'accepted': {
-        const at = new Date(now(deps)).toISOString();
-        await db.transaction('rw', [db.exportBatches, db.exportLinks], async () => {
-          await db.exportBatches.update(batch.id, { status: 'accepted', recordsJson: '', acceptedAt: at, lastError: undefined, lastRequestId: requestId });
-          const current = await db.exportLinks.get(connectionId);
-          if (current) await db.exportLinks.update(connectionId, { acceptedBatches: current.acceptedBatches + 1, acceptedRecords: current.acceptedRecords + batch.recordCount, lastSuccessAt: at });
-        });
-        result.acceptedRecords += batch.recordCount;
-        break;
+      const body = ingestBody(link, batch);
+      let outcome: Outcome | undefined;
+      let requestId: string | undefined;
+      let attemptsUsed = 0;
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        attemptsUsed = attempt;
+        const sendStarted = clock();
+        const answer = await callServer(deps.fetch, link.serverOrigin, { method: 'POST', path: `${devicePath}/ingest-batches`, body, token, protocol: true, timeoutMs: 60_000 });
+        result.timings.sendMs += clock() - sendStarted;
+        result.sent += 1;
+        outcome = classify(answer.answer);
+        requestId = answer.requestId;
+        if (outcome.kind !== 'retry') break;
+        const wait = backoffMs(attempt, outcome.retryAfterMs, deps.random);
+        const lastError = `Your server was not reachable (${describeAnswer(answer.answer)}); Gleaner is trying again.`;
+        await db.exportBatches.update(batch.id, { attempts: batch.attempts + attempt, lastError });
+        if (attempt === MAX_ATTEMPTS || wait > maxInlineWait) {
+          const at = now(deps) + wait;
+          deps.scheduleRetry?.(at);
+          await setLink(deps, connectionId, { status: 'retrying', nextAttemptAt: new Date(at).toISOString(), message: `Your server could not be reached (${describeAnswer(answer.answer)}). Gleaner will try again by itself; nothing is lost.` });
+          await recording;
+          result.status = 'retrying';
+          result.message = `Your server could not be reached. Gleaner will try again by itself; nothing is lost.`;
+          result.pendingRecords = (await pendingCounts(db, connectionId)).records;
+          return result;
+        }
+        await sleep(wait);
       }
-      case 'rejected':
-        // Set aside with the server's reason; later batches continue.
-        await db.exportBatches.update(batch.id, { status: 'set_aside', lastError: outcome.reason, lastRequestId: requestId });
-        result.setAside += 1;
-        break;
-      case 'conflict':
-        // The server holds other content under this id: never overwritten, kept and shown.
-        await db.exportBatches.update(batch.id, { status: 'conflict', lastError: outcome.reason, lastRequestId: requestId });
-        result.conflicts += 1;
-        break;
-      case 'unauthorized':
-        return pause('paused_auth', MESSAGES.paused_auth, requestId);
-      case 'forbidden':
-        return pause('paused_auth', MESSAGES.forbidden, requestId);
-      case 'protocol_mismatch':
-        return pause('blocked', MESSAGES.blocked, requestId);
-      default:
-        break;
+      if (!outcome) break;
+      switch (outcome.kind) {
+        case 'accepted': {
+          // Recorded while the next batch is already on the wire: if the worker dies first, the resend is replayed by the server.
+          const at = new Date(now(deps)).toISOString();
+          const accepted: ExportBatchRow = { ...batch, status: 'accepted', recordsJson: '', attempts: batch.attempts + attemptsUsed, acceptedAt: at, lastError: undefined, lastRequestId: requestId };
+          recording = recording.then(async () => {
+            const recordStarted = clock();
+            await db.transaction('rw', [db.exportBatches, db.exportLinks], async () => {
+              await db.exportBatches.put(accepted); // a put, not an update: no need to read the stored records back
+              const current = await db.exportLinks.get(connectionId);
+              if (current) await db.exportLinks.update(connectionId, { acceptedBatches: current.acceptedBatches + 1, acceptedRecords: current.acceptedRecords + batch.recordCount, lastSuccessAt: at });
+            });
+            result.timings.recordMs += clock() - recordStarted;
+          });
+          result.acceptedRecords += batch.recordCount;
+          break;
+        }
+        case 'rejected':
+          // Set aside with the server's reason; later batches continue.
+          await db.exportBatches.update(batch.id, { status: 'set_aside', lastError: outcome.reason, lastRequestId: requestId });
+          result.setAside += 1;
+          break;
+        case 'conflict':
+          // The server holds other content under this id: never overwritten, kept and shown.
+          await db.exportBatches.update(batch.id, { status: 'conflict', lastError: outcome.reason, lastRequestId: requestId });
+          result.conflicts += 1;
+          break;
+        case 'unauthorized':
+          return pause('paused_auth', MESSAGES.paused_auth, requestId);
+        case 'forbidden':
+          return pause('paused_auth', MESSAGES.forbidden, requestId);
+        case 'protocol_mismatch':
+          return pause('blocked', MESSAGES.blocked, requestId);
+        default:
+          break;
+      }
     }
+  } finally {
+    // A batch built ahead stays persisted and pending: the next drain sends it first.
+    await upcoming.catch(() => undefined);
+    await recording;
   }
 
   // Cursors only for what the server accepted, in order.

@@ -20,7 +20,8 @@ import Dexie from 'dexie';
 import type { ChangeRow, GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import type { AcquisitionBatch, StoredRecord } from '../core/model';
-import { canonicalJson, bodyHash } from './canonical-json';
+import { canonicalJson } from './canonical-json';
+import { sha256Hex } from '../core/hash';
 import { RECEIPT_STREAM, type ExportedReceipt } from './manifest';
 import type { ExportBatchRow, ExportLinkRow } from './types';
 
@@ -32,6 +33,8 @@ export const ENVELOPE_ALLOWANCE = 4 * 1024;
 export interface BatchLimits {
   maxRecords: number;
   maxBytes: number;
+  /** Backlogs longer than this many changes are sent as a snapshot (default SNAPSHOT_THRESHOLD). */
+  snapshotThreshold?: number;
 }
 
 /**
@@ -111,7 +114,20 @@ export function coalesce(changes: readonly ChangeRow[], maxRecords: number): { e
   return { entries, toSeq, firstSeq };
 }
 
-const encoder = new TextEncoder();
+/** UTF-8 length of a string without encoding it (lone surrogates count as the 3-byte replacement). */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a pair: 2 UTF-16 units → 4 bytes
+      index += 1;
+    } else bytes += 2;
+  }
+  return bytes;
+}
 
 /**
  * Splits prepared records by the byte limit: returns how many of them fit
@@ -121,7 +137,7 @@ export function fitByBytes(jsonParts: readonly string[], maxBytes: number): { co
   let bytes = 2; // []
   let count = 0;
   for (const part of jsonParts) {
-    const size = encoder.encode(part).length + (count > 0 ? 1 : 0);
+    const size = utf8Length(part) + (count > 0 ? 1 : 0);
     if (count > 0 && bytes + size > maxBytes) break;
     bytes += size;
     count += 1;
@@ -149,83 +165,181 @@ export function ingestBody(link: Pick<ExportLinkRow, 'deviceId' | 'sourceInstanc
   return `${envelope.slice(0, at)}${batch.recordsJson}${envelope.slice(at + placeholder.length)}`;
 }
 
+/** A backlog larger than this is sent as a snapshot (ranged reads) rather than change by change (one read per record). */
+export const SNAPSHOT_THRESHOLD = 10_000;
+
+interface Candidate {
+  record: PdppRecord;
+  json: string;
+}
+
+/** Persists a built batch and the plan together; false when another drain built this batch first. */
+async function saveBatch(db: GleanerDatabase, link: ExportLinkRow, row: ExportBatchRow | undefined, plan: Partial<ExportLinkRow>): Promise<boolean> {
+  return db.transaction('rw', [db.exportLinks, db.exportBatches], async () => {
+    const current = await db.exportLinks.get(link.connectionId);
+    if (!current || current.nextBatchSeq !== link.nextBatchSeq || current.plannedThroughSeq !== link.plannedThroughSeq || canonicalJson(current.snapshot ?? null) !== canonicalJson(link.snapshot ?? null)) return false;
+    if (row) await db.exportBatches.add(row);
+    await db.exportLinks.update(link.connectionId, { ...plan, nextBatchSeq: link.nextBatchSeq + (row ? 1 : 0) });
+    return true;
+  });
+}
+
+async function batchRow(link: ExportLinkRow, id: string, fromSeq: number, toSeq: number, chosen: Candidate[], bytes: number, now: string): Promise<ExportBatchRow> {
+  const recordsJson = `[${chosen.map((candidate) => candidate.json).join(',')}]`;
+  const streams: Record<string, number> = {};
+  let deletes = 0;
+  for (const { record } of chosen) {
+    streams[record.stream] = (streams[record.stream] ?? 0) + 1;
+    if (record.op === 'delete') deletes += 1;
+  }
+  const tooLarge = bytes + ENVELOPE_ALLOWANCE > MAX_REQUEST_BYTES;
+  return {
+    id,
+    connectionId: link.connectionId,
+    seq: link.nextBatchSeq,
+    fromSeq,
+    toSeq,
+    status: tooLarge ? 'set_aside' : 'pending',
+    recordsJson,
+    // body_hash: sha256 of exactly the canonical records JSON that is sent (canonicalJson of the array).
+    bodyHash: await sha256Hex(recordsJson),
+    recordCount: chosen.length,
+    streams,
+    deletes,
+    bytes,
+    createdAt: now,
+    attempts: 0,
+    lastError: tooLarge ? 'This record is larger than a personal server accepts in one request (50 MiB).' : undefined,
+  };
+}
+
 /**
  * Builds and persists the connection's next batch from the change feed, or
  * returns undefined when everything is planned. Pure of the network.
+ * `streamNames`: the connector's record streams, in manifest order.
  */
-export async function buildNextBatch(db: GleanerDatabase, connectionId: string, limits: BatchLimits, now = new Date().toISOString()): Promise<ExportBatchRow | undefined> {
+export async function buildNextBatch(db: GleanerDatabase, connectionId: string, limits: BatchLimits, now = new Date().toISOString(), streamNames: readonly string[] = []): Promise<ExportBatchRow | undefined> {
+  const maxBytes = Math.min(limits.maxBytes, MAX_REQUEST_BYTES - ENVELOPE_ALLOWANCE);
   for (;;) {
     const link = await db.exportLinks.get(connectionId);
     if (!link) return undefined;
-    const changes = await db.changes
-      .where('[connectionId+seq]')
-      .between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true)
-      .limit(limits.maxRecords * 3 + 64)
-      .toArray();
+    const backlog = db.changes.where('[connectionId+seq]').between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true);
+    if (!link.snapshot && streamNames.length > 0) {
+      const last = await backlog.clone().last();
+      if (!last) return undefined;
+      const threshold = limits.snapshotThreshold ?? SNAPSHOT_THRESHOLD;
+      if ((last.seq as number) - link.plannedThroughSeq > threshold && (await backlog.clone().count()) > threshold) {
+        await saveBatch(db, link, undefined, { snapshot: { throughSeq: last.seq as number, streamIndex: 0 } });
+        continue;
+      }
+    }
+    if (link.snapshot) {
+      const built = await buildSnapshotBatch(db, link, link.snapshot, streamNames, limits.maxRecords, maxBytes, now);
+      if (built === 'retry') continue;
+      return built;
+    }
+
+    const changes = await backlog.limit(limits.maxRecords + 64).toArray();
     if (changes.length === 0) return undefined;
     const { entries, toSeq: coalescedTo, firstSeq } = coalesce(changes, limits.maxRecords);
-
     const recordEntries = entries.filter((entry) => entry.change.kind === 'record');
     const batchEntries = entries.filter((entry) => entry.change.kind === 'batch');
     const stored = await db.records.bulkGet(recordEntries.map((entry) => [connectionId, entry.change.stream as string, entry.change.rid as string] as [string, string, string]));
     const receipts = await db.batches.bulkGet(batchEntries.map((entry) => entry.change.batchId));
-    const byslot = new Map<string, PdppRecord>();
+    const bySlot = new Map<string, PdppRecord>();
     recordEntries.forEach((entry, index) => {
       const record = stored[index];
-      if (record) byslot.set(entry.slot, toPdppRecord(record));
+      if (record) bySlot.set(entry.slot, toPdppRecord(record));
     });
     batchEntries.forEach((entry, index) => {
       const receipt = receipts[index];
-      if (receipt) byslot.set(entry.slot, toReceiptRecord(receipt));
+      if (receipt) bySlot.set(entry.slot, toReceiptRecord(receipt));
     });
-    const ordered = entries.map((entry) => ({ entry, record: byslot.get(entry.slot) })).filter((item): item is { entry: PlannedEntry; record: PdppRecord } => !!item.record);
-    const parts = ordered.map((item) => canonicalJson(item.record));
-    const maxBytes = Math.min(limits.maxBytes, MAX_REQUEST_BYTES - ENVELOPE_ALLOWANCE);
-    const { count, bytes } = fitByBytes(parts, maxBytes);
+    const ordered = entries.flatMap((entry) => {
+      const record = bySlot.get(entry.slot);
+      return record ? [{ entry, record, json: canonicalJson(record) }] : [];
+    });
+    const { count, bytes } = fitByBytes(ordered.map((item) => item.json), maxBytes);
     // Cut by bytes: the plan ends just before the first record left out, so it is planned again next time.
     const toSeq = count < ordered.length ? (ordered[count] as { entry: PlannedEntry }).entry.firstSeq - 1 : coalescedTo;
     const chosen = ordered.slice(0, count);
-
     if (chosen.length === 0) {
       // Nothing left to send in this range (e.g. rows that no longer exist): advance the plan and look further.
-      await db.exportLinks.update(connectionId, { plannedThroughSeq: toSeq });
+      await saveBatch(db, link, undefined, { plannedThroughSeq: toSeq });
       continue;
     }
-    const recordsJson = `[${parts.slice(0, count).join(',')}]`;
-    const streams: Record<string, number> = {};
-    let deletes = 0;
-    for (const { record } of chosen) {
-      streams[record.stream] = (streams[record.stream] ?? 0) + 1;
-      if (record.op === 'delete') deletes += 1;
-    }
-    const hash = await bodyHash(chosen.map((item) => item.record));
-    const row: ExportBatchRow = {
-      id: batchIdFor(connectionId, firstSeq, toSeq),
-      connectionId,
-      seq: link.nextBatchSeq,
-      fromSeq: firstSeq,
-      toSeq,
-      status: bytes + ENVELOPE_ALLOWANCE > MAX_REQUEST_BYTES ? 'set_aside' : 'pending',
-      recordsJson,
-      bodyHash: hash,
-      recordCount: chosen.length,
-      streams,
-      deletes,
-      bytes,
-      createdAt: now,
-      attempts: 0,
-      lastError: bytes + ENVELOPE_ALLOWANCE > MAX_REQUEST_BYTES ? 'This record is larger than a personal server accepts in one request (50 MiB).' : undefined,
-    };
-    // The batch and the plan cursor move together: a crash leaves either both or neither.
-    const saved = await db.transaction('rw', [db.exportLinks, db.exportBatches], async () => {
-      const current = await db.exportLinks.get(connectionId);
-      if (!current || current.plannedThroughSeq !== link.plannedThroughSeq) return false; // another drain got here first
-      await db.exportBatches.add(row);
-      await db.exportLinks.update(connectionId, { plannedThroughSeq: toSeq, nextBatchSeq: link.nextBatchSeq + 1 });
-      return true;
-    });
-    if (saved) return row;
+    const row = await batchRow(link, batchIdFor(connectionId, firstSeq, toSeq), firstSeq, toSeq, chosen, bytes, now);
+    if (await saveBatch(db, link, row, { plannedThroughSeq: toSeq })) return row;
   }
+}
+
+/**
+ * The next batch of a snapshot: current states read in key order with ranged
+ * reads (one request per stream and batch, not one per record), record
+ * streams first, then the receipts. The batch id names the snapshot and the
+ * batch's place in it.
+ */
+async function buildSnapshotBatch(
+  db: GleanerDatabase,
+  link: ExportLinkRow,
+  snapshot: NonNullable<ExportLinkRow['snapshot']>,
+  streamNames: readonly string[],
+  maxRecords: number,
+  maxBytes: number,
+  now: string,
+): Promise<ExportBatchRow | undefined | 'retry'> {
+  const connectionId = link.connectionId;
+  const order = [...streamNames, RECEIPT_STREAM];
+  const picked: (Candidate & { streamIndex: number; key: string })[] = [];
+  let streamIndex = snapshot.streamIndex;
+  let afterKey = snapshot.afterKey;
+  while (streamIndex < order.length && picked.length < maxRecords) {
+    const stream = order[streamIndex] as string;
+    const room = maxRecords - picked.length;
+    let rows: { key: string; record: PdppRecord }[];
+    if (stream === RECEIPT_STREAM) {
+      const all = (await db.batches.where('connectionId').equals(connectionId).toArray()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      rows = all.filter((batch) => afterKey === undefined || batch.id > afterKey).slice(0, room).map((batch) => ({ key: batch.id, record: toReceiptRecord(batch) }));
+    } else {
+      const records = await db.records
+        .where('[connectionId+stream+rid]')
+        .between([connectionId, stream, afterKey ?? Dexie.minKey], [connectionId, stream, Dexie.maxKey], afterKey === undefined, true)
+        .limit(room)
+        .toArray();
+      rows = records.map((record) => ({ key: record.rid, record: toPdppRecord(record) }));
+    }
+    for (const row of rows) picked.push({ ...row, json: canonicalJson(row.record), streamIndex });
+    if (rows.length < room) {
+      streamIndex += 1;
+      afterKey = undefined;
+    } else {
+      afterKey = rows.at(-1)?.key;
+    }
+  }
+  const { count, bytes } = fitByBytes(picked.map((item) => item.json), maxBytes);
+  if (count < picked.length) {
+    const last = picked[count - 1] as (typeof picked)[number];
+    streamIndex = last.streamIndex;
+    afterKey = last.key;
+  }
+  const chosen = picked.slice(0, count);
+  const done = streamIndex >= order.length;
+  const plan: Partial<ExportLinkRow> = done ? { plannedThroughSeq: snapshot.throughSeq, snapshot: undefined } : { snapshot: { throughSeq: snapshot.throughSeq, streamIndex, afterKey } };
+  if (chosen.length === 0) {
+    await saveBatch(db, link, undefined, plan);
+    return 'retry';
+  }
+  const row = await batchRow(
+    link,
+    `gl_${connectionId}_snap${snapshot.throughSeq}_${link.nextBatchSeq}`,
+    link.plannedThroughSeq + 1,
+    // Only the snapshot's last batch completes the range its cursor may claim.
+    done ? snapshot.throughSeq : link.plannedThroughSeq,
+    chosen,
+    bytes,
+    now,
+  );
+  return (await saveBatch(db, link, row, plan)) ? row : 'retry';
 }
 
 /** The oldest batch still waiting to be sent. */

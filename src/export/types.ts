@@ -34,6 +34,12 @@ export interface ExportLinkRow {
   plannedThroughSeq: number;
   /** `batch_seq` of the next batch built. */
   nextBatchSeq: number;
+  /**
+   * A large backlog (e.g. a whole history at first link) is sent as a
+   * snapshot of current states in key order instead of change by change:
+   * where that snapshot has got to. Done → `plannedThroughSeq = throughSeq`.
+   */
+  snapshot?: { throughSeq: number; streamIndex: number; afterKey?: string };
   /** The change seq whose cursor the server last acknowledged (PUT …/state). */
   cursorSeq: number;
   acceptedBatches: number;

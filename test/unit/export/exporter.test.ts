@@ -211,3 +211,28 @@ describe('export to a PDPP server', () => {
     await expect(linkConnection(deps, { connectionId: connection.id, serverOrigin: 'http://pdpp.example.org' })).rejects.toMatchObject({ code: 'bad_server_address' });
   });
 });
+
+describe('a large backlog', () => {
+  it('goes out as a snapshot of current states in key order, then continues change by change', async () => {
+    const connection = await testConnection(db);
+    await seed(connection.id, 25);
+    const snapDeps = { ...deps, limits: { snapshotThreshold: 10 } };
+    await writeSettings(db, { batchRecords: 10 });
+    const link = await linkConnection(snapDeps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    const result = await drainConnection(snapDeps, connection.id);
+    expect(result).toMatchObject({ status: 'active', acceptedRecords: 26, pendingRecords: 0 });
+    const rows = await db.exportBatches.orderBy('[connectionId+seq]').toArray();
+    expect(rows.map((row) => row.id)).toEqual([0, 1, 2].map((seq) => `gl_${connection.id}_snap26_${seq}`));
+    expect(rows.map((row) => row.recordCount)).toEqual([10, 10, 6]);
+    expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
+    const planned = await db.exportLinks.get(connection.id);
+    expect(planned).toMatchObject({ plannedThroughSeq: 26, cursorSeq: 26 });
+    expect(planned?.snapshot).toBeUndefined();
+    // Later changes go change by change.
+    await seed(connection.id, 3, '2024-09-01T00:00:00Z');
+    await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', observations: [obs('orders', 'o0000', '2024-05-01', { title: 'renamed' })], dataAsOf: '2024-10-01T00:00:00Z' }), streams: testConnector.streams });
+    await drainConnection(snapDeps, connection.id);
+    expect((await db.exportBatches.orderBy('[connectionId+seq]').toArray()).at(-1)!.id).toMatch(new RegExp(`^gl_${connection.id}_27_\\d+$`));
+    expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
+  });
+});
