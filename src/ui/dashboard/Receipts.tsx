@@ -16,6 +16,19 @@ export function batchSource(batch: AcquisitionBatch): string {
   }
 }
 
+/** What a batch says it covered: its first stream's claimed window (complete or partial), else the span of its records. */
+export function batchCoverage(batch: AcquisitionBatch): string {
+  const stream = batch.coverage[0]?.stream;
+  const claims = batch.coverage.filter((claim) => claim.stream === stream);
+  if (claims.length) {
+    const start = claims.reduce((min, claim) => (claim.start < min ? claim.start : min), claims[0]!.start);
+    const end = claims.reduce((max, claim) => (claim.end > max ? claim.end : max), claims[0]!.end);
+    const complete = claims.every((claim) => claim.completeness === 'full');
+    return ` · covering ${formatShortWindow(start, end)}${complete ? ', completely' : ''}`;
+  }
+  return batch.eventRange ? ` · records from ${formatShortWindow(batch.eventRange.start, batch.eventRange.end)}` : '';
+}
+
 export function Receipt(props: { batch: AcquisitionBatch }) {
   const { batch } = props;
   return (
@@ -27,7 +40,7 @@ export function Receipt(props: { batch: AcquisitionBatch }) {
       </div>
       <p>
         {summariseCounts(batch.counts)}
-        {batch.eventRange ? ` · covering ${formatShortWindow(batch.eventRange.start, batch.eventRange.end)}` : ''}
+        {batchCoverage(batch)}
         {batch.recaptureCount > 0 ? ` · seen again unchanged ${batch.recaptureCount === 1 ? 'once' : `${batch.recaptureCount} times`}` : ''}
       </p>
       {batch.warnings.length > 0 && (

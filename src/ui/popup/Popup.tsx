@@ -100,7 +100,7 @@ export function Popup() {
             {line && !status.paused ? (
               <div class="last-capture" data-testid="last-capture">
                 <p class="headline">{line.headline}</p>
-                <p class="detail">Last look at this tab: {line.detail}</p>
+                <p class="detail">Last capture on this tab: {line.detail}</p>
               </div>
             ) : (
               !status.paused && (

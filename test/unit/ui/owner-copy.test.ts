@@ -89,3 +89,15 @@ describe('records filters', () => {
     expect(matchesFilter({ ...record, tombstone: { batchId: 'b', at: '', reason: '' } }, { includeTombstoned: true })).toBe(true);
   });
 });
+
+describe('receipt wording', () => {
+  it('says what a batch claimed to cover, else the span of its records', async () => {
+    const { batchCoverage, batchSource } = await import('../../../src/ui/dashboard/Receipts');
+    const base = { id: 'b', connectionId: 'c', connectorKey: 'amazon', method: 'browser_polyfill' as const, counts: { parsed: 0, new: 0, updated: 0, alreadyKnown: 0, skipped: 0, failed: 0, tombstoned: 0, restored: 0 }, warnings: [], status: 'committed' as const, receivedAt: '', dataAsOf: '', recaptureCount: 0 };
+    const page = { ...base, provenance: { kind: 'page' as const, pageUrl: 'https://www.amazon.com/your-orders/orders?timeFilter=year-2024', capturedAt: '', extractorVersion: 'x' }, coverage: [{ stream: 'orders', start: '2024-01-01', end: '2024-12-31', completeness: 'full' as const }] };
+    expect(batchCoverage(page)).toBe(' · covering all of 2024, completely');
+    expect(batchSource(page)).toBe('Your Orders, 2024');
+    expect(batchCoverage({ ...page, coverage: [], eventRange: { start: '2024-01-15', end: '2024-03-01' } })).toBe(' · records from Jan 15 – Mar 1, 2024');
+    expect(batchSource({ ...page, provenance: { ...page.provenance, pageUrl: 'https://www.amazon.com/gp/your-account/order-details?orderID=1' } })).toBe('An order’s detail page');
+  });
+});
