@@ -7,7 +7,10 @@
 import { AMAZON_EXPORT_ZIP_NAME, expectations, makeAmazonExportZip } from '../test/fixtures/amazon';
 import { browseAmazon } from '../test/e2e/pages/amazon-site';
 import { DashboardPage } from '../test/e2e/pages/dashboard-page';
-import { launchExtension } from '../test/e2e/support/extension';
+import { launchWithServerAccess } from '../test/e2e/pages/server-browser';
+import { extensionVisible, serverVisible } from '../test/e2e/pages/server-receiver';
+import { startReceiver } from '../test/receiver/server';
+import { canonicalJson } from '../src/export/canonical-json';
 import { getCoverage, listBatches, listConnections, listRecords } from '../test/e2e/support/api';
 import { chromiumPath, MISSING_BROWSER_MESSAGE } from '../test/e2e/support/browser';
 import { formatWindow, methodLabel, summariseCounts } from '../src/ui/format';
@@ -23,7 +26,9 @@ async function main() {
     console.error(MISSING_BROWSER_MESSAGE);
     process.exit(1);
   }
-  const session = await launchExtension();
+  // The built extension, with the personal server's address (127.0.0.1) allowed as the owner would at link time.
+  const session = await launchWithServerAccess();
+  const server = await startReceiver();
   try {
     console.log('Gleaner demo: Dana imports her Amazon export, then browses Your Orders; Sam browses his.\n');
     const dashboard = await DashboardPage.open(session);
@@ -82,8 +87,40 @@ async function main() {
     }
     check(again.outcome === 'already_imported' && again.batchId === receipt.batchId, 'the same file twice returned the original receipt');
     if (sam) check((await listRecords(session, sam.id, 'orders')).length === expectations.pages['orders-2024-sam.html'].orderIds.length, "Sam's orders stayed in Sam's connection");
+
+    console.log(`\n6. Dana and Sam link their connections to a personal server on this computer (${server.origin}), one click each, and export.`);
+    for (const connection of connections) await session.call('export.link', { connectionId: connection.id, serverOrigin: server.origin });
+    const results = await session.call<{ connectionId: string; status: string; acceptedRecords: number; sent: number }[]>('export.now', {});
+    const statuses = await session.call<{ connectionId: string; displayName: string; link?: { connectorInstanceId: string; sourceInstanceId: string; localBindingName: string } }[]>('export.status');
+    console.log('\nWhat the server holds');
+    for (const entry of statuses) {
+      const result = results.find((candidate) => candidate.connectionId === entry.connectionId);
+      const link = entry.link;
+      if (!link) continue;
+      const held = [...(server.state.records.get(link.connectorInstanceId)?.values() ?? [])];
+      const byStream = new Map<string, number>();
+      for (const record of held) byStream.set(record.stream, (byStream.get(record.stream) ?? 0) + 1);
+      console.log(`\n== ${entry.displayName}  [server connection ${link.connectorInstanceId}, account "${link.localBindingName}"]`);
+      console.log(`   export: ${result?.status}, ${result?.acceptedRecords} records in ${result?.sent} request(s)`);
+      for (const [stream, count] of [...byStream].sort()) console.log(`   - ${stream.padEnd(20)} ${String(count).padStart(3)}`);
+      for (const record of held.filter((candidate) => candidate.stream === 'acquisition_batches')) {
+        const receipt = record.data as { method: string; provenance: { kind: string; fileName?: string; pageUrl?: string }; counts: { new: number } };
+        console.log(`     receipt ${receipt.method.padEnd(16)} ${receipt.provenance.fileName ?? receipt.provenance.pageUrl} (${receipt.counts.new} new)`);
+      }
+    }
+    console.log('\nExport checks');
+    check(results.length === connections.length && results.every((result) => result.status === 'active'), 'both connections exported completely');
+    check(new Set(statuses.map((entry) => entry.link?.sourceInstanceId)).size === connections.length, 'two accounts are two source instances on the server');
+    for (const entry of statuses) {
+      if (!entry.link) continue;
+      // Compared as canonical JSON: the same records with the same data, whatever the key order.
+      const same = canonicalJson(await serverVisible(server.origin, entry.link.connectorInstanceId)) === canonicalJson(await extensionVisible(session, entry.connectionId));
+      check(same, `the server's records equal ${entry.displayName}'s visible records (stream, key, data)`);
+    }
+    check(![...server.state.batches.values()].some((batch) => batch.record_count === 0) && server.state.requestLog.every((entry) => entry.status !== 409), 'no batch conflicted');
   } finally {
     await session.close();
+    await server.close();
   }
   if (problems.length > 0) {
     console.error(`\nThe story broke: ${problems.join('; ')}`);
