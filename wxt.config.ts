@@ -1,6 +1,9 @@
 import { defineConfig } from 'wxt';
 import { connectorHostPermissions } from './src/connectors/hosts';
 
+/** The owner's personal server: asked for at link time (src/export/ui/ServerPanel.tsx), never at install. */
+const PERSONAL_SERVER_ORIGINS = ['https://*/*', 'http://127.0.0.1/*', 'http://localhost/*'] as const;
+
 // Host permissions come from the connector registry: Gleaner reads only the
 // hosts its connectors declare.
 export default defineConfig({
@@ -9,17 +12,19 @@ export default defineConfig({
   entrypointsDir: 'entrypoints',
   publicDir: 'public',
   outDir: '.output',
-  manifest: {
+  manifest: ({ manifestVersion }) => ({
     name: 'Gleaner',
     description: 'Keeps your own records from the sites you use, merged with their exports, in your browser.',
     permissions: ['storage', 'unlimitedStorage', 'alarms'],
     host_permissions: connectorHostPermissions(),
     // The owner's personal server: asked for at link time, for that origin only, never at install.
-    optional_host_permissions: ['https://*/*', 'http://127.0.0.1/*', 'http://localhost/*'],
+    optional_host_permissions: [...PERSONAL_SERVER_ORIGINS],
+    // Firefox's MV2 build drops optional_host_permissions; there the same origins are optional permissions.
+    ...(manifestVersion === 2 ? { optional_permissions: [...PERSONAL_SERVER_ORIGINS] } : {}),
     browser_specific_settings: {
       gecko: { id: 'gleaner@example.org', strict_min_version: '121.0' },
     },
-  },
+  }),
   vite: () => ({
     ssr: { noExternal: ['@webext-core/messaging', 'webextension-polyfill'] },
   }),
