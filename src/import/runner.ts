@@ -191,8 +191,20 @@ export class ImportRunner {
     await this.db.importJobs.update(jobId, { ...change, updatedAt: new Date().toISOString() });
   }
 
+  /** Updates a job only if it is still in `status` (the owner may have discarded it meanwhile). */
+  private async advance(jobId: string, status: ImportJobRow['status'], change: Partial<ImportJobRow>): Promise<boolean> {
+    return this.db.transaction('rw', this.db.importJobs, async () => {
+      const current = await this.db.importJobs.get(jobId);
+      if (current?.status !== status) return false;
+      await this.update(jobId, change);
+      return true;
+    });
+  }
+
   private async refuse(job: ImportJobRow, error: ArtifactError): Promise<void> {
     await this.db.transaction('rw', [this.db.importJobs, this.db.staged], async () => {
+      const current = await this.db.importJobs.get(job.id);
+      if (current && current.status !== job.status) return;
       await this.update(job.id, { status: 'refused', error: { code: error.code, message: error.message }, finishedAt: new Date().toISOString() });
       await this.db.staged.delete(job.stagedId);
     });
@@ -245,10 +257,10 @@ export class ImportRunner {
     });
     const original = await this.db.batches.where('artifactSha256').equals(sha256).filter((batch) => batch.status === 'committed').first();
     if (original) {
-      await this.update(job.id, { status: 'already_imported', sha256, bytesRead: source.size, originalBatchId: original.id, connectionId: original.connectionId, finishedAt: new Date().toISOString() });
+      await this.advance(job.id, 'received', { status: 'already_imported', sha256, bytesRead: source.size, originalBatchId: original.id, connectionId: original.connectionId, finishedAt: new Date().toISOString() });
       return;
     }
-    await this.update(job.id, { status: 'parsing', sha256, bytesRead: 0, timings: { fingerprinted: new Date().toISOString() } });
+    await this.advance(job.id, 'received', { status: 'parsing', sha256, bytesRead: 0, timings: { fingerprinted: new Date().toISOString() } });
   }
 
   private async open(job: ImportJobRow): Promise<OpenedArtifact> {
@@ -339,7 +351,7 @@ export class ImportRunner {
     if (opened.unsafeNames.length > 0) {
       preview.problems.push({ code: 'unsafe_entry', message: 'Some files inside the zip had names that could reach outside it and were ignored.', count: opened.unsafeNames.length, where: opened.unsafeNames.slice(0, 5) });
     }
-    await this.update(job.id, { status: 'ready', preview, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
+    await this.advance(job.id, 'parsing', { status: 'ready', preview, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
   }
 
   /** The owner's go-ahead: which connection the file goes to. */
@@ -455,7 +467,7 @@ export class ImportRunner {
       if (chunkIndex < job.chunksCommitted) continue; // stored before the worker stopped
       let committedJob: ImportJobRow | undefined;
       try {
-        const { batch } = await applyBatchChunk(
+        await applyBatchChunk(
           this.db,
           header,
           batchId,
@@ -479,7 +491,6 @@ export class ImportRunner {
             },
           },
         );
-        await this.update(job.id, { counts: batch.counts });
       } catch (error) {
         if (error instanceof Cancelled) {
           await this.stopCommit(job.id, 'cancelled');

@@ -173,4 +173,15 @@ describe('import job', () => {
     const whole = amazonOrderHistoryParser.parse([{ path: 'Retail.OrderHistory.1.csv', text: () => csv }]);
     expect(whole.observations.find((o) => o.data.id === '111-1111111-1111111')?.data).toEqual(order?.data);
   });
+
+  it('drops a job the owner cancels before confirming, even while it is being read', async () => {
+    const db = await freshDb();
+    const runner = new ImportRunner(db, connectors);
+    const job = await runner.start(await stageBytes(db, makeAmazonExportZip(), 'Your Orders.zip'));
+    await runner.cancel(job.id);
+    await runner.whenIdle();
+    expect((await runner.get(job.id)).status).toBe('discarded');
+    expect(await db.staged.count()).toBe(0);
+    expect(await db.records.count()).toBe(0);
+  });
 });
