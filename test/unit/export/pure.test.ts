@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { amazonConnector } from '../../../src/connectors/amazon';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
 import { buildManifest, manifestStreams, RECEIPT_STREAM } from '../../../src/export/manifest';
-import { batchIdFor, coalesce, fitByBytes, ingestBody, MAX_REQUEST_BYTES, recordKey, toPdppRecord, toReceiptRecord } from '../../../src/export/outbox';
+import { batchIdFor, coalesce, fitByBytes, ingestBody, MAX_REQUEST_BYTES, recordKey, toPdppRecord, toReceiptRecord, utf8Length } from '../../../src/export/outbox';
 import { backoffMs, classify, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../../src/export/retry';
 import { canonicalJson, bodyHash } from '../../../src/export/canonical-json';
 import { normaliseOrigin, originPermissionPattern } from '../../../src/export/client';
@@ -54,6 +54,12 @@ describe('batching', () => {
     expect(fitByBytes(parts, 90)).toEqual({ count: 2, bytes: 2 + 40 + 41 });
     expect(fitByBytes(['q'.repeat(500)], 90)).toEqual({ count: 1, bytes: 502 });
     expect(MAX_REQUEST_BYTES).toBe(50 * 1024 * 1024);
+  });
+
+  it('counts UTF-8 bytes exactly as TextEncoder does', () => {
+    for (const text of ['', 'plain', 'café', '€ and 日本', '🙂 pair', 'lone \ud800 surrogate', 'x'.repeat(1000)]) {
+      expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length);
+    }
   });
 
   it('derives batch ids from the connection and change range only', () => {
