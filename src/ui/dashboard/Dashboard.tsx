@@ -24,7 +24,11 @@ export function Dashboard() {
   const [connectors, setConnectors] = useState<Connectors>([]);
   const [sources, setSources] = useState<SourcesOverview>([]);
   const [connections, setConnections] = useState<Connections>([]);
-  const [selected, setSelected] = useState<string>();
+  // `dashboard.html#connection=<id>` (from the popup) opens on that connection.
+  const [selected, setSelected] = useState<string | undefined>(() => {
+    const id = /^#connection=(.+)$/.exec(location.hash)?.[1];
+    return id ? decodeURIComponent(id) : undefined;
+  });
   const [refreshKey, setRefreshKey] = useState(0);
   const [deleted, setDeleted] = useState<DeleteReceipt>();
   const [alarm, setAlarm] = useState(false);

@@ -166,7 +166,9 @@ export function Popup() {
           <ul class="popup-connections" data-testid="popup-connections">
             {connections.map((connection) => (
               <li key={connection.id}>
-                <span>{connection.displayName}</span>
+                <button type="button" class="link" onClick={() => openDashboard(`#connection=${encodeURIComponent(connection.id)}`)}>
+                  {connection.displayName}
+                </button>
                 <span class="muted">{plural(connection.visibleRecords, 'record', 'records')}</span>
               </li>
             ))}
