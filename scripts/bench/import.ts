@@ -198,19 +198,31 @@ async function benchRawBulkPut(session: ExtensionSession, connectionId: string, 
   );
 }
 
-/** Median time (ms) of merging fresh 50-record captures into a fresh store holding `seed` records in the capture's connection. */
-async function benchMerge(session: ExtensionSession, seed: number, runs = 7): Promise<number> {
+/**
+ * Median time (ms) of merging a fresh 50-record page capture into a connection
+ * holding `seed` records vs into an empty store. Both stores are fresh
+ * databases of the same schema; after seeding, the two are measured in
+ * alternation (after warm-up runs), so background compaction and JIT warm-up
+ * weigh on both alike.
+ */
+async function benchMerge(session: ExtensionSession, seed: number, runs = 9): Promise<{ emptyMs: number; seededMs: number }> {
   return session.worker.evaluate(
     async ({ seed, runs }) => {
       const g = (globalThis as unknown as BenchGlobals).__gleaner;
-      const Database = g.db.constructor as unknown as new (name: string) => BenchGlobals['__gleaner']['db'] & { open(): Promise<unknown>; delete(): Promise<void> };
-      const db = new Database(`gleaner-bench-merge-${seed}`);
-      await db.open();
+      type Db = BenchGlobals['__gleaner']['db'] & { open(): Promise<unknown>; delete(): Promise<void> };
+      const Database = g.db.constructor as unknown as new (name: string) => Db;
       const connectionId = 'con_bench';
-      await db.connections.add({ id: connectionId, connectorKey: 'amazon', accountKey: 'amazon.com|bench', accountLabel: 'bench', accountEvidence: 'bench', displayName: 'bench', createdAt: new Date().toISOString() });
       const connector = g.connectors.find((candidate) => candidate.key === 'amazon')!;
       const pad = (n: number, width: number) => String(n).padStart(width, '0');
       const day = (n: number) => new Date(Date.UTC(2000, 0, 1) + (n % 9000) * 86_400_000).toISOString().slice(0, 10);
+      const fresh = async (name: string) => {
+        const db = new Database(name);
+        await db.open();
+        await db.connections.add({ id: connectionId, connectorKey: 'amazon', accountKey: 'amazon.com|bench', accountLabel: 'bench', accountEvidence: 'bench', displayName: 'bench', createdAt: new Date().toISOString() });
+        return db;
+      };
+      const empty = await fresh('gleaner-bench-merge-empty');
+      const seeded = await fresh('gleaner-bench-merge-seeded');
       for (let at = 0; at < seed; at += 25_000) {
         const rows = [];
         for (let i = at; i < Math.min(seed, at + 25_000); i++) {
@@ -218,13 +230,15 @@ async function benchMerge(session: ExtensionSession, seed: number, runs = 7): Pr
           const data = { id, order_date: day(i), total_cents: 1000 };
           rows.push({ connectionId, stream: 'orders', rid: id, key: id, keyParts: [id], eventTime: data.order_date, data, versions: [{ data, method: 'owner_artifact', batchIds: ['bat_seed'], asOf: '2025-01-01' }], batchIds: ['bat_seed'], methods: ['owner_artifact'], firstSeenAt: '2025-01-01', updatedAt: '2025-01-01' });
         }
-        await db.records.bulkPut(rows);
+        await seeded.records.bulkPut(rows);
       }
-      const times: number[] = [];
-      for (let run = 0; run < runs + 2; run++) {
+      await new Promise((resolve) => setTimeout(resolve, 5000)); // let the store settle after the bulk load
+      let run = 0;
+      const merge = async (db: Db) => {
+        run += 1;
         const observations = Array.from({ length: 50 }, (_, i) => ({
           stream: 'orders',
-          data: { id: `9${pad(run, 2)}-${pad(i, 7)}-${pad(seed % 10_000_000, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, total: '$12.34', total_cents: 1234, status: 'Delivered', marketplace: 'amazon.com' },
+          data: { id: `9${pad(run % 100, 2)}-${pad(i, 7)}-${pad(run, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, total: '$12.34', total_cents: 1234, status: 'Delivered', marketplace: 'amazon.com' },
         }));
         const capturedAt = new Date().toISOString();
         const pageUrl = `https://www.amazon.com/your-orders/orders?startIndex=${run * 10}`;
@@ -241,11 +255,19 @@ async function benchMerge(session: ExtensionSession, seed: number, runs = 7): Pr
           dataAsOf: capturedAt,
           pageUrl,
         });
-        if (run >= 2) times.push(performance.now() - t); // the first two warm up
+        return performance.now() - t;
+      };
+      for (let i = 0; i < 2; i++) (await merge(empty), await merge(seeded)); // warm-up
+      const emptyTimes: number[] = [];
+      const seededTimes: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        emptyTimes.push(await merge(empty));
+        seededTimes.push(await merge(seeded));
       }
-      await db.delete();
-      times.sort((a, b) => a - b);
-      return times[Math.floor(times.length / 2)]!;
+      await empty.delete();
+      await seeded.delete();
+      const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+      return { emptyMs: median(emptyTimes), seededMs: median(seededTimes) };
     },
     { seed, runs },
   );
@@ -261,9 +283,6 @@ export async function runImportBench(): Promise<void> {
     await session.worker.evaluate('globalThis.__name = (fn) => fn');
     const page = await session.openExtensionPage('popup.html');
     const debug = await WorkerDebugger.attach(page, session.extensionId);
-
-    // (d) first half: an empty store.
-    const mergeEmptyMs = await benchMerge(session, 0);
 
     // (a), (b) 200k, (c)
     const big = await benchImport(session, page, debug, bigFile, 'Dana');
@@ -281,11 +300,11 @@ export async function runImportBench(): Promise<void> {
     console.log(`bench heap_peak_50k_mb: ${(small.peakHeap / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_ratio: ${(big.peakHeap / small.peakHeap).toFixed(2)}`);
 
-    // (d) second half: a connection holding 1,000,000 records.
-    const merge1mMs = await benchMerge(session, MILLION);
-    console.log(`bench merge_empty_ms: ${mergeEmptyMs.toFixed(1)}`);
-    console.log(`bench merge_1m_ms: ${merge1mMs.toFixed(1)}`);
-    console.log(`bench merge_1m_ratio: ${(merge1mMs / mergeEmptyMs).toFixed(2)}`);
+    // (d) a connection holding 1,000,000 records vs an empty store.
+    const merge = await benchMerge(session, MILLION);
+    console.log(`bench merge_empty_ms: ${merge.emptyMs.toFixed(1)}`);
+    console.log(`bench merge_1m_ms: ${merge.seededMs.toFixed(1)}`);
+    console.log(`bench merge_1m_ratio: ${(merge.seededMs / merge.emptyMs).toFixed(2)}`);
     console.log(`bench import_bench_total_s: ${Math.round((Date.now() - began) / 1000)}`);
   } finally {
     await session.close();

@@ -2,7 +2,10 @@
 import type { ConnectorDefinition, StreamDefinition } from '../connectors/types';
 import type { BatchWarning, Observation } from '../core/model';
 import type { ParsedChunk } from '../artifacts/streaming';
-import { eventTimeOf, recordIdentity, recordKeyParts } from '../core/merge-engine';
+import { recordIdentity, recordKeyParts } from '../core/merge-engine';
+
+/** The model's `EventTime` pattern (checked per record here, so without zod's per-call cost). */
+const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 import type { ImportProblem } from './types';
 
 const MAX_PROBLEM_CODES = 40;
@@ -92,7 +95,8 @@ export function keyObservations(connector: ConnectorDefinition, observations: re
     if (!stream) continue;
     const parts = recordKeyParts(stream, observation.data);
     if (!parts) continue;
-    out.push({ stream, id: [stream.name, recordIdentity(stream, 'owner_artifact', parts.join('|'))], eventTime: eventTimeOf(stream, observation.data) });
+    const time = observation.data[stream.eventTimeField];
+    out.push({ stream, id: [stream.name, recordIdentity(stream, 'owner_artifact', parts.join('|'))], eventTime: typeof time === 'string' && time.length <= 40 && EVENT_TIME_RE.test(time) ? time : '' });
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * mid-commit loses nothing and duplicates nothing; a file seen before shows
  * its original receipt at once; every refusal stores nothing.
  */
+import { rmSync } from 'node:fs';
 import { strToU8, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportJobView } from '../../src/background/import-handlers';
@@ -110,6 +111,19 @@ describe('background import jobs', () => {
     expect(receipt.outcome).toBe('merged');
     expect(receipt.text).toMatch(new RegExp(`${expectedRecords} new`));
     await dashboard.screenshot('import-resumed-after-worker-stop');
+  });
+
+  it('resumes after the browser is closed mid-commit and started again, without duplicates', async () => {
+    await startBigImport();
+    await waitForJob((job) => job.status === 'committing' && job.chunksCommitted >= 3);
+    const profile = session.userDataDir;
+    await session.close({ keepProfile: true });
+    session = await launchExtension({ userDataDir: profile });
+    const done = await waitForJob((job) => job.status !== 'committing');
+    expect(done.runs).toBeGreaterThanOrEqual(2);
+    await expectCompleteWithoutDuplicates(done);
+    await session.close();
+    rmSync(profile, { recursive: true, force: true });
   });
 
   it('shows the original receipt at once for the same file twice', async () => {

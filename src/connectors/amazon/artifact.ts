@@ -16,7 +16,6 @@
  * an export part cannot prove it is the whole history, and Gleaner never
  * tombstones from a file.
  */
-import { EventTime } from '../../core/model';
 import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
 import type { ArtifactFile, ArtifactParseResult } from '../types';
 import { CsvTokenizer, parseCsv } from '../../artifacts/csv';
@@ -58,6 +57,26 @@ interface ItemAcc {
 
 type CellReader = (row: string[], name: string) => string | null;
 
+/** `cleanText` with a fast path: most cells need no cleaning, and the check is a cheap scan. */
+function cleanCell(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const n = value.length;
+  if (n === 0 || n > 2000) return cleanText(value);
+  let previousSpace = true; // a leading space needs cleaning
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 32) {
+      if (previousSpace) return cleanText(value);
+      previousSpace = true;
+    } else if (c < 32 || c === 0xa0 || c === 0x200b || c === 0x200e || c === 0x200f || (c > 0x1680 && c < 0x3001) || c === 0xfeff || c === 0x85) {
+      return cleanText(value);
+    } else {
+      previousSpace = false;
+    }
+  }
+  return previousSpace ? cleanText(value) : value;
+}
+
 /** Reads a cell by header name, tolerant of case and stray spaces. */
 function cellReader(fields: string[]): CellReader {
   const byNorm = new Map<string, number>();
@@ -68,14 +87,17 @@ function cellReader(fields: string[]): CellReader {
   return (row, name) => {
     const index = byNorm.get(name.toLowerCase());
     if (index === undefined) return null;
-    const value = cleanText(row[index]);
-    if (value === null || /^(?:not available|n\/a|null|none|-)$/i.test(value)) return null;
+    const value = cleanCell(row[index]);
+    if (value === null || (value.length <= 13 && /^(?:not available|n\/a|null|none|-)$/i.test(value))) return null;
     return value;
   };
 }
 
+const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** `EventTime` (the model's schema) without zod's per-call cost, plus a real date. */
 function isInstant(value: string): boolean {
-  return EventTime.safeParse(value).success && !Number.isNaN(Date.parse(value));
+  return value.length <= 40 && EVENT_TIME_RE.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 function parseQuantity(value: string | null): number | null {
@@ -120,7 +142,7 @@ class OrderHistoryReader {
   readonly warnings: BatchWarning[] = [];
   private readonly warnCounts = new Map<string, number>();
   private orders = new Map<string, OrderAcc>();
-  private readonly recent = new Map<string, { rows: Set<number>; items: Set<string> }>();
+  private recent = new Map<string, { rows: Set<number>; items: Set<string> }>();
   private orphanRows = new Set<number>();
   readonly entries: string[] = [];
   rowsRead = 0;
@@ -352,7 +374,8 @@ class OrderHistoryReader {
     const items = order.earlierItems ?? new Set<string>();
     for (const key of order.items.keys()) items.add(key);
     this.recent.set(order.id, { rows: order.rows, items });
-    if (this.recent.size > RECENT_ORDERS) this.recent.delete(this.recent.keys().next().value as string);
+    // Evicting one at a time from the front of a Map is slow (deleted slots); drop the older half at once.
+    if (this.recent.size > RECENT_ORDERS * 2) this.recent = new Map([...this.recent].slice(-RECENT_ORDERS));
   }
 
   coverage(): CoverageClaim[] {
