@@ -24,7 +24,7 @@ afterEach(async () => {
   await session?.close();
 });
 
-const ROWS = 20_000;
+const ROWS = 8_000;
 const bigCsv = amazonCsv(ROWS, 11);
 const bigUpload = (): UploadFile => ({ name: 'Retail.OrderHistory.1.csv', buffer: Buffer.from(bigCsv), mimeType: 'text/csv' });
 /** Distinct orders + items in the big file, by the whole-file parser. */
@@ -57,7 +57,7 @@ async function stopServiceWorkers(): Promise<void> {
 }
 
 async function startBigImport(): Promise<DashboardPage> {
-  await session.call('import.settings.set', { chunkRows: 400 });
+  await session.call('import.settings.set', { chunkRows: 300 });
   const dashboard = await DashboardPage.open(session);
   await dashboard.chooseFile(bigUpload());
   expect((await dashboard.waitForPreviewOrError()).preview).toBe(true);
