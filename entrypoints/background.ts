@@ -5,6 +5,7 @@ import { setupMessageRouter } from '../src/background/router';
 import { setupStorageGuard } from '../src/background/storage-guard';
 import { setupExport } from '../src/background/export-handlers';
 import { setupImportJobs } from '../src/background/import-handlers';
+import { setupTabMemoryPruning } from '../src/background/owner-handlers';
 
 export default defineBackground(() => {
   // Listeners are registered synchronously so a woken worker sees the event that woke it.
@@ -13,4 +14,5 @@ export default defineBackground(() => {
   setupStorageGuard(db);
   setupImportJobs(db, connectors);
   setupExport(db, connectors);
+  setupTabMemoryPruning();
 });

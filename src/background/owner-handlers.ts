@@ -347,3 +347,10 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
     },
   };
 }
+
+/** Forgets a tab's last-capture note when the tab closes (no `tabs` permission needed for onRemoved). */
+export function setupTabMemoryPruning(): void {
+  browser.tabs?.onRemoved?.addListener((tabId: number) => {
+    void sessionArea().remove?.(`${TAB_CAPTURE_PREFIX}${tabId}`);
+  });
+}
