@@ -146,7 +146,11 @@ async function benchImport(session: ExtensionSession, page: Page, debug: WorkerD
   await session.call('import.confirm', { jobId: started.id, target: { newConnection: { accountName } } });
   const done = await waitFor(session, started.id, ['committed']);
   const peak = await heap.stop();
+  // What stays after a full GC: tells retained memory apart from GC headroom in the peak.
+  await debug.send('HeapProfiler.collectGarbage');
+  const afterGc = (await debug.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize;
   return {
+    afterGc,
     job: done,
     records: done.receipt!.counts.parsed,
     previewSeconds: seconds(ready.createdAt, ready.timings?.previewed),
@@ -299,6 +303,8 @@ export async function runImportBench(): Promise<void> {
     console.log(`bench heap_peak_200k_mb: ${(big.peakHeap / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_peak_50k_mb: ${(small.peakHeap / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_ratio: ${(big.peakHeap / small.peakHeap).toFixed(2)}`);
+    console.log(`bench heap_after_gc_200k_mb: ${(big.afterGc / 1024 / 1024).toFixed(1)}`);
+    console.log(`bench heap_after_gc_50k_mb: ${(small.afterGc / 1024 / 1024).toFixed(1)}`);
 
     // (d) a connection holding 1,000,000 records vs an empty store.
     const merge = await benchMerge(session, MILLION);
