@@ -40,6 +40,18 @@ export const browserTokenStore: TokenStore = {
   },
 };
 
+/**
+ * Before a connection is deleted: revoke its device on the server (best effort,
+ * so a server that is down never blocks the delete) and forget its token.
+ */
+export async function revokeServerLinkBeforeDelete(db: GleanerDatabase, connectors: readonly ConnectorDefinition[], connectionId: string): Promise<void> {
+  try {
+    await unlinkConnection(browserDeps(db, connectors), connectionId);
+  } catch {
+    await browserTokenStore.remove(connectionId).catch(() => undefined);
+  }
+}
+
 function browserDeps(db: GleanerDatabase, connectors: readonly ConnectorDefinition[]): ExportDeps {
   return {
     db,

@@ -15,14 +15,14 @@ import { pauseReason, readCaptureSettings, withPause, writeCaptureSettings, type
 import { acknowledgeCanaryAlarm, checkCanary, localArea, memoryArea, type CanaryStatus } from './storage-guard';
 import { compareRecords, matchesFilter } from '../ui/records-filter';
 import { RequestError, type CaptureContext, type CaptureReply } from './handlers';
-import { browserTokenStore } from './export-handlers';
+import { revokeServerLinkBeforeDelete } from './export-handlers';
 
 export interface OwnerHandlerOptions {
   /** Where pause settings and the canary note live (default `browser.storage.local`). */
   local?: StorageAreaLike;
   /** Where the last capture per tab is remembered (default `browser.storage.session`: gone when the browser closes). */
   session?: StorageAreaLike;
-  /** Forgets a deleted connection's server device token (default: the export feature's token store). */
+  /** Revokes a deleted connection's server device and forgets its token (default: the export feature's, best effort). */
   forgetExportToken?(connectionId: string): Promise<void>;
 }
 
@@ -263,6 +263,8 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
 
     async 'connections.delete'(request: ParsedRequestOf<'connections.delete'>): Promise<DeleteReceipt> {
       const id = request.connectionId;
+      // A deleted connection keeps no live device on the owner's server, and no token here.
+      if (await db.connections.get(id)) await (options.forgetExportToken ?? ((connectionId: string) => revokeServerLinkBeforeDelete(db, connectors, connectionId)))(id).catch(() => undefined);
       const tables = [db.connections, db.records, db.batches, db.changes, db.exportLinks, db.exportBatches, db.importJobs, db.staged];
       const receipt = await db.transaction('rw', tables, async () => {
         const connection = await db.connections.get(id);
@@ -287,8 +289,6 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
         await db.connections.delete(id);
         return { deleted: true as const, connectionId: id, displayName: connection.displayName, erased };
       });
-      // The link's device token lives outside the database; a deleted connection keeps no way to reach the server.
-      await (options.forgetExportToken ?? ((connectionId: string) => browserTokenStore.remove(connectionId)))(id).catch(() => undefined);
       return receipt;
     },
 
