@@ -179,6 +179,7 @@ export function Popup() {
       <details class="popup-import">
         <summary>Import an export file</summary>
         <ImportPanel
+          compact
           onImported={() => {
             void send('connections.list', {}).then(setConnections);
           }}

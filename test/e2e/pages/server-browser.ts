@@ -16,13 +16,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import { chromiumPath, CHROMIUM_FLAGS, MISSING_BROWSER_MESSAGE } from '../support/browser';
-import { EXTENSION_DIR, type ExtensionSession } from '../support/extension';
-
-interface ExtensionGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
+import { EXTENSION_DIR, launchExtension, type ExtensionSession } from '../support/extension';
 
 /** A copy of the built extension with `http://127.0.0.1/*` granted, as after the owner allowed it. */
 export function grantedExtensionCopy(): string {
@@ -43,108 +37,17 @@ export function grantedExtensionCopy(): string {
 }
 
 /**
- * Same session API as `launchExtension` (support/extension.ts), launched from
- * `extensionDir` (default: a granted copy). `userDataDir` keeps a profile
- * across launches (a browser restart).
+ * `launchExtension` (support/extension.ts) from `extensionDir` (default: a
+ * granted copy). `userDataDir` keeps a profile across launches (a browser restart).
  */
 export async function launchWithServerAccess(options: { userDataDir?: string; extensionDir?: string } = {}): Promise<ExtensionSession> {
-  const executablePath = chromiumPath();
-  if (!executablePath) throw new Error(MISSING_BROWSER_MESSAGE);
   const extensionDir = options.extensionDir ?? grantedExtensionCopy();
   const ownsExtensionDir = !options.extensionDir;
-  const userDataDir = options.userDataDir ?? mkdtempSync(path.join(tmpdir(), 'gleaner-e2e-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: [...CHROMIUM_FLAGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-  });
-  const pages = new Map<string, string>();
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, async (route) => {
-    const html = pages.get(route.request().url());
-    if (html !== undefined) await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
-    else if (route.request().resourceType() === 'document') await route.fulfill({ status: 404, contentType: 'text/html', body: '<!doctype html><title>Not found</title><p>No fixture.</p>' });
-    else await route.abort();
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
-  const extensionId = new URL(worker.url()).host;
-  let apiPage: Page | undefined;
-
-  const session: ExtensionSession = {
-    context,
-    extensionId,
-    worker,
-    userDataDir,
-    servePage(url, html) {
-      pages.set(url, html);
-    },
-    async visit(url) {
-      const page = await context.newPage();
-      const before = await batchActivity(session);
-      await page.goto(url);
-      await waitForCaptureToSettle(session, before);
-      return page;
-    },
-    async visitExpectingNoCapture(url, quietMs = 2500) {
-      const page = await context.newPage();
-      await page.goto(url);
-      await page.waitForTimeout(quietMs);
-      return page;
-    },
-    async afterCapture(action) {
-      const before = await batchActivity(session);
-      await action();
-      await waitForCaptureToSettle(session, before);
-    },
-    async openExtensionPage(file) {
-      const page = await context.newPage();
-      await page.goto(`chrome-extension://${extensionId}/${file}`);
-      return page;
-    },
-    async call<T>(type: string, payload: unknown = {}) {
-      if (!apiPage || apiPage.isClosed()) apiPage = await session.openExtensionPage('popup.html');
-      const reply = (await apiPage.evaluate(
-        ([messageType, messagePayload]) => (globalThis as unknown as ExtensionGlobals).chrome.runtime.sendMessage({ type: messageType, payload: messagePayload }),
-        [type, payload] as const,
-      )) as { ok: boolean; data?: T; error?: { code: string; message: string } };
-      if (!reply.ok) throw new Error(`${type} failed: ${reply.error?.code} ${reply.error?.message}`);
-      return reply.data as T;
-    },
-    async close({ keepProfile = false } = {}) {
-      await context.close();
-      if (!keepProfile && !options.userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  return launchExtension({
+    userDataDir: options.userDataDir,
+    extensionDir,
+    onClose: () => {
       if (ownsExtensionDir) rmSync(extensionDir, { recursive: true, force: true });
     },
-  };
-  return session;
-}
-
-async function batchActivity(session: ExtensionSession): Promise<string> {
-  const connections = await session.call<{ id: string }[]>('connections.list');
-  const parts: string[] = [];
-  for (const connection of connections) {
-    const batches = await session.call<{ id: string; recaptureCount: number }[]>('batches.list', { connectionId: connection.id });
-    parts.push(...batches.map((batch) => `${batch.id}:${batch.recaptureCount}`));
-  }
-  return parts.sort().join(',');
-}
-
-async function waitForCaptureToSettle(session: ExtensionSession, before: string, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  let last = before;
-  let stableSince = Date.now();
-  let changed = false;
-  while (Date.now() - started < timeoutMs) {
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const now = await batchActivity(session);
-    if (now !== last) {
-      changed = true;
-      last = now;
-      stableSince = Date.now();
-    } else if (changed && Date.now() - stableSince > 700) {
-      return;
-    }
-  }
-  if (!changed) throw new Error('No capture arrived from the page within the time limit.');
+  });
 }

@@ -35,15 +35,37 @@ export interface ExtensionSession {
   close(options?: { keepProfile?: boolean }): Promise<void>;
 }
 
-export async function launchExtension(options: { userDataDir?: string } = {}): Promise<ExtensionSession> {
+export interface LaunchOptions {
+  /** Keep a profile across launches (a browser restart). */
+  userDataDir?: string;
+  /** Load the extension from here instead of `.output/chrome-mv3`. */
+  extensionDir?: string;
+  /** Called after the browser closed (e.g. to remove a temporary extension copy). */
+  onClose?: () => void;
+}
+
+/** Waits for the extension's service worker; polls, since the `serviceworker` event can fire before we listen. */
+async function extensionWorker(context: BrowserContext, timeoutMs = 60_000): Promise<Worker> {
+  const started = Date.now();
+  for (;;) {
+    const worker = context.serviceWorkers().find((candidate) => candidate.url().startsWith('chrome-extension://'));
+    if (worker) return worker;
+    if (Date.now() - started > timeoutMs) throw new Error('The extension’s service worker did not start within the time limit.');
+    await context.waitForEvent('serviceworker', { timeout: 1000 }).catch(() => undefined);
+  }
+}
+
+export async function launchExtension(options: LaunchOptions = {}): Promise<ExtensionSession> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error(MISSING_BROWSER_MESSAGE);
   const userDataDir = options.userDataDir ?? mkdtempSync(path.join(tmpdir(), 'gleaner-e2e-'));
+  const extensionDir = options.extensionDir ?? EXTENSION_DIR;
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
     headless: true,
-    args: [...CHROMIUM_FLAGS, `--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`],
+    args: [...CHROMIUM_FLAGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
     viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
   });
   const pages = new Map<string, string>();
   // Every request to a connector host is answered from fixtures; anything else is refused.
@@ -54,7 +76,7 @@ export async function launchExtension(options: { userDataDir?: string } = {}): P
     else if (route.request().resourceType() === 'document') await route.fulfill({ status: 404, contentType: 'text/html', body: '<!doctype html><title>Not found</title><p>No fixture.</p>' });
     else await route.abort();
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 30_000 }));
+  const worker = await extensionWorker(context);
   const extensionId = new URL(worker.url()).host;
   let apiPage: Page | undefined;
 
@@ -101,6 +123,7 @@ export async function launchExtension(options: { userDataDir?: string } = {}): P
     async close({ keepProfile = false } = {}) {
       await context.close();
       if (!keepProfile && !options.userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      options.onClose?.();
     },
   };
   return session;
