@@ -5,14 +5,12 @@
 import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import { applyBatch, type BatchReceipt } from '../core/merge-engine';
-import { connectionForHint, createConnection, renameConnection } from '../core/connections';
+import { connectionForHint, renameConnection } from '../core/connections';
 import { coverageView, type StreamCoverage } from '../core/coverage';
 import { canonicalJson } from '../export/canonical-json';
 import { sha256Hex } from '../core/hash';
 import type { AcquisitionBatch, Connection, StoredRecord } from '../core/model';
 import type { ParsedRequestOf } from '../messages/protocol';
-import { ArtifactError } from '../artifacts/errors';
-import { readArtifact, type RecognisedArtifact } from '../artifacts/read-artifact';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
 import { createCaptureMemory, createOwnerHandlers } from './owner-handlers';
@@ -48,44 +46,6 @@ export interface ConnectionSummary extends Connection {
   batchCount: number;
 }
 
-export interface ConnectionCandidate {
-  connectionId: string;
-  displayName: string;
-  accountLabel: string;
-  /** How many of the file's keys this connection already holds. */
-  overlap: number;
-  compared: number;
-}
-
-export interface ArtifactPreview {
-  stagedId: string;
-  fileName: string;
-  sizeBytes: number;
-  sha256: string;
-  connectorKey: string;
-  connectorName: string;
-  parserName: string;
-  entries: string[];
-  rowsRead: number;
-  recordsByStream: Record<string, number>;
-  skipped: number;
-  failed: number;
-  eventRange?: { start: string; end: string };
-  warnings: { code: string; message: string; where?: string }[];
-  accountHint?: { key: string; label: string; evidence: string };
-  /** The connection the account signal routes to, if the file has one and it exists. */
-  matchedConnectionId?: string;
-  candidates: ConnectionCandidate[];
-  /** Earlier imports of this exact file. */
-  alreadyImported: { connectionId: string; batch: AcquisitionBatch }[];
-}
-
-export interface CommitReply {
-  outcome: BatchReceipt['outcome'];
-  connectionId: string;
-  batch: AcquisitionBatch;
-}
-
 function hostOf(url: string): string | undefined {
   try {
     return new URL(url).hostname;
@@ -110,25 +70,6 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
     const connector = connectors.find((candidate) => candidate.key === key);
     if (!connector) throw new RequestError('unknown_connector', `Gleaner has no connector "${key.slice(0, 40)}".`);
     return connector;
-  };
-
-  /** Reads and parses a staged upload (cached per staged id while the worker lives). */
-  const parsedStaged = new Map<string, Promise<{ recognised: RecognisedArtifact; sha256: string; fileName: string; sizeBytes: number; lastModified?: number }>>();
-  const parseStaged = (stagedId: string) => {
-    let pending = parsedStaged.get(stagedId);
-    if (!pending) {
-      pending = (async () => {
-        const staged = await db.staged.get(stagedId);
-        if (!staged) throw new ArtifactError('staged_file_missing', 'That upload is no longer waiting; choose the file again.');
-        const bytes = new Uint8Array(await staged.blob.arrayBuffer());
-        const sha256 = await sha256Hex(bytes);
-        const recognised = readArtifact(bytes, staged.fileName, connectors);
-        return { recognised, sha256, fileName: staged.fileName, sizeBytes: staged.sizeBytes, lastModified: staged.lastModified };
-      })();
-      pending.catch(() => parsedStaged.delete(stagedId));
-      parsedStaged.set(stagedId, pending);
-    }
-    return pending;
   };
 
   return {
@@ -221,112 +162,6 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
 
     async 'coverage.get'(request: ParsedRequestOf<'coverage.get'>): Promise<StreamCoverage[]> {
       return coverageView(await db.batches.where('connectionId').equals(request.connectionId).toArray());
-    },
-
-    async 'artifact.preview'(request: ParsedRequestOf<'artifact.preview'>): Promise<ArtifactPreview> {
-      const { recognised, sha256, fileName, sizeBytes } = await parseStaged(request.stagedId);
-      const { connector, parser, result } = recognised;
-      const alreadyImported = (await db.batches.where('artifactSha256').equals(sha256).toArray()).map((batch) => ({ connectionId: batch.connectionId, batch }));
-      const recordsByStream: Record<string, number> = {};
-      let start = '';
-      let end = '';
-      for (const observation of result.observations) {
-        recordsByStream[observation.stream] = (recordsByStream[observation.stream] ?? 0) + 1;
-      }
-      for (const claim of result.coverage) {
-        if (!start || claim.start < start) start = claim.start;
-        if (!end || claim.end > end) end = claim.end;
-      }
-      // Account evidence: key overlap between the file and each existing connection of this connector.
-      const sampleKeys = new Map<string, Set<string>>();
-      for (const observation of result.observations) {
-        const stream = connector.streams.find((candidate) => candidate.name === observation.stream);
-        if (!stream) continue;
-        const parts = stream.primaryKey.map((field) => String(observation.data[field] ?? ''));
-        const keys = sampleKeys.get(stream.name) ?? new Set<string>();
-        keys.add(parts.join('|'));
-        sampleKeys.set(stream.name, keys);
-      }
-      const primaryStream = connector.streams[0]?.name ?? '';
-      const fileKeys = [...(sampleKeys.get(primaryStream) ?? [])];
-      const siblings = await db.connections.where('connectorKey').equals(connector.key).toArray();
-      const candidates: ConnectionCandidate[] = [];
-      for (const connection of siblings) {
-        const rids = fileKeys.map((key) => [connection.id, primaryStream, key] as [string, string, string]);
-        const found = (await db.records.bulkGet(rids)).filter(Boolean).length;
-        candidates.push({ connectionId: connection.id, displayName: connection.displayName, accountLabel: connection.accountLabel, overlap: found, compared: fileKeys.length });
-      }
-      candidates.sort((a, b) => b.overlap - a.overlap || a.displayName.localeCompare(b.displayName));
-      const matched = result.accountHint ? siblings.find((connection) => connection.accountKey === result.accountHint?.key) : undefined;
-      return {
-        stagedId: request.stagedId,
-        fileName,
-        sizeBytes,
-        sha256,
-        connectorKey: connector.key,
-        connectorName: connector.displayName,
-        parserName: parser.displayName,
-        entries: result.entries,
-        rowsRead: result.rowsRead,
-        recordsByStream,
-        skipped: result.skipped,
-        failed: result.failed,
-        eventRange: start ? { start, end } : undefined,
-        warnings: result.warnings,
-        accountHint: result.accountHint,
-        matchedConnectionId: matched?.id,
-        candidates,
-        alreadyImported,
-      };
-    },
-
-    async 'artifact.commit'(request: ParsedRequestOf<'artifact.commit'>): Promise<CommitReply> {
-      const { recognised, sha256, fileName, sizeBytes, lastModified } = await parseStaged(request.stagedId);
-      const { connector, result } = recognised;
-      let connectionId: string;
-      if ('connectionId' in request.target) {
-        const target = await db.connections.get(request.target.connectionId);
-        if (!target || target.connectorKey !== connector.key) {
-          throw new RequestError('bad_target', `Choose one of your ${connector.displayName} connections for this file.`);
-        }
-        if (result.accountHint && target.accountKey && target.accountKey !== result.accountHint.key) {
-          throw new RequestError('account_mismatch', `This file belongs to ${result.accountHint.label}, not ${target.accountLabel}.`);
-        }
-        connectionId = target.id;
-      } else {
-        const name = request.target.newConnection.accountName.trim();
-        const hint = result.accountHint ?? (name ? connector.accountHintFromOwnerName?.(name) : undefined);
-        const existing = hint ? await db.connections.where('[connectorKey+accountKey]').equals([connector.key, hint.key]).first() : undefined;
-        connectionId = existing?.id ?? (await createConnection(db, { connectorKey: connector.key, connectorDisplayName: connector.displayName, accountHint: hint, label: name })).id;
-      }
-      const importedAt = new Date().toISOString();
-      let newestEvent = '';
-      for (const claim of result.coverage) if (claim.end > newestEvent) newestEvent = claim.end;
-      // How new the file's data is: its own timestamp when the browser gave one, else its newest record.
-      const dataAsOf = lastModified ? new Date(lastModified).toISOString() : newestEvent || importedAt;
-      const receipt = await applyBatch(db, {
-        connectionId,
-        connectorKey: connector.key,
-        streams: connector.streams,
-        method: 'owner_artifact',
-        provenance: { kind: 'artifact', fileName, sha256, sizeBytes, parserVersion: connector.parserVersion, entries: result.entries, importedAt },
-        coverage: result.coverage,
-        observations: result.observations,
-        warnings: result.warnings,
-        skipped: result.skipped,
-        failed: result.failed,
-        dataAsOf,
-        artifactSha256: sha256,
-      });
-      await db.staged.delete(request.stagedId);
-      parsedStaged.delete(request.stagedId);
-      return { outcome: receipt.outcome, connectionId, batch: receipt.batch };
-    },
-
-    async 'artifact.discard'(request: ParsedRequestOf<'artifact.discard'>) {
-      await db.staged.delete(request.stagedId);
-      parsedStaged.delete(request.stagedId);
-      return { discarded: true };
     },
   };
 }

@@ -22,12 +22,6 @@ export const CaptureSubmit = z.object({
 });
 export type CaptureSubmit = z.infer<typeof CaptureSubmit>;
 
-export const ArtifactTarget = z.union([
-  z.object({ connectionId: Id }),
-  z.object({ newConnection: z.object({ accountName: z.string().max(200) }) }),
-]);
-export type ArtifactTarget = z.infer<typeof ArtifactTarget>;
-
 /** Request schemas by message type. Read-side messages are the stable automation interface. */
 export const requestSchemas = {
   'capture.submit': CaptureSubmit,
@@ -43,9 +37,6 @@ export const requestSchemas = {
     offset: z.number().int().min(0).default(0),
   }),
   'coverage.get': z.object({ connectionId: Id }),
-  'artifact.preview': z.object({ stagedId: Id }),
-  'artifact.commit': z.object({ stagedId: Id, target: ArtifactTarget }),
-  'artifact.discard': z.object({ stagedId: Id }),
   ...importRequestSchemas,
   ...exportRequestSchemas,
   ...ownerRequestSchemas,

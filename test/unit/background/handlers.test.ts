@@ -3,6 +3,7 @@
 import { Blob as NodeBlob } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { createHandlers, RequestError } from '../../../src/background/handlers';
+import { createImportHandlers, importRunnerFor } from '../../../src/background/import-handlers';
 import { connectors } from '../../../src/connectors/registry';
 import { amazonPageExtractor } from '../../../src/connectors/amazon/page';
 import { toSubmission } from '../../../src/capture/page-capture';
@@ -87,52 +88,82 @@ describe('capture.submit', () => {
   });
 });
 
-describe('artifact preview and commit', () => {
-  it('previews the export with counts, range and key overlap per existing connection, then commits into the chosen one', async () => {
+describe('importing a staged file through the job messages', () => {
+  /** Core and import handlers over one database, and a way to wait for the background job. */
+  function importSetup(db: GleanerDatabase) {
+    const handlers = { ...createHandlers(db, connectors), ...createImportHandlers(db, connectors) };
+    const settle = () => importRunnerFor(db, connectors).whenIdle();
+    return { handlers, settle };
+  }
+
+  it('previews the export with counts, range and key overlap per existing connection, then commits into the chosen one; the same file again shows its original receipt', async () => {
     const db = await freshDb();
-    const handlers = createHandlers(db, connectors);
+    const { handlers, settle } = importSetup(db);
     const dana = captureOf('orders-2023-dana.html');
     await handlers['capture.submit'](dana.request, { senderTabUrl: dana.url });
     const sam = captureOf('orders-2024-sam.html');
     await handlers['capture.submit'](sam.request, { senderTabUrl: sam.url });
     const stagedId = await stage(db, makeAmazonExportZip(), 'Your Orders.zip');
-    const preview = await handlers['artifact.preview']({ stagedId });
+    const started = await handlers['import.start']({ stagedId });
+    await settle();
+    const ready = await handlers['import.get']({ jobId: started.id });
+    expect(ready.status).toBe('ready');
+    const preview = ready.preview!;
     expect(preview.connectorKey).toBe('amazon');
     expect(preview.recordsByStream).toEqual({ orders: expectations.export.orderIds.length, order_items: expectations.export.itemCount });
-    expect(preview.eventRange).toEqual({ start: expectations.export.coverage.start, end: expectations.export.coverage.end });
+    // The range of the file's event instants, which its coverage claim spans by day.
+    expect({ start: preview.eventRange?.start.slice(0, 10), end: preview.eventRange?.end.slice(0, 10) }).toEqual({ start: expectations.export.coverage.start, end: expectations.export.coverage.end });
     expect(preview.candidates[0]).toMatchObject({ overlap: expectations.overlap.both.length, compared: expectations.export.orderIds.length });
     expect(preview.candidates[1]).toMatchObject({ overlap: 0 });
     expect(preview.accountHint).toBeUndefined();
     const recordsBefore = await db.records.count();
-    const commit = await handlers['artifact.commit']({ stagedId, target: { connectionId: preview.candidates[0]!.connectionId } });
-    expect(commit.outcome).toBe('merged');
-    expect(await db.records.count()).toBe(recordsBefore + commit.batch.counts.new);
+    await handlers['import.confirm']({ jobId: started.id, target: { connectionId: preview.candidates[0]!.connectionId } });
+    await settle();
+    const committed = await handlers['import.get']({ jobId: started.id });
+    expect(committed.status).toBe('committed');
+    expect(committed.receipt?.status).toBe('committed');
+    expect(await db.records.count()).toBe(recordsBefore + committed.receipt!.counts.new);
     expect(await db.staged.count()).toBe(0);
-    // The same bytes again, even as a bare CSV upload of the same zip: the original receipt.
-    const again = await stage(db, makeAmazonExportZip(), 'copy.zip');
-    expect((await handlers['artifact.preview']({ stagedId: again })).alreadyImported.map((entry) => entry.batch.id)).toEqual([commit.batch.id]);
-    const second = await handlers['artifact.commit']({ stagedId: again, target: { connectionId: commit.connectionId } });
-    expect(second).toMatchObject({ outcome: 'already_imported', batch: { id: commit.batch.id } });
+    // The same bytes again, under another name: the original receipt, nothing parsed or stored.
+    const again = await handlers['import.start']({ stagedId: await stage(db, makeAmazonExportZip(), 'copy.zip') });
+    await settle();
+    const seen = await handlers['import.get']({ jobId: again.id });
+    expect(seen).toMatchObject({ status: 'already_imported', connectionId: committed.connectionId, receipt: { id: committed.receipt!.id } });
+    expect(seen.preview).toBeUndefined();
+    expect(await db.batches.count()).toBe(3);
   });
 
   it('binds a new connection to the account the owner names, so that account’s pages join it later', async () => {
     const db = await freshDb();
-    const handlers = createHandlers(db, connectors);
-    const stagedId = await stage(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv');
-    const commit = await handlers['artifact.commit']({ stagedId, target: { newConnection: { accountName: '  Dana ' } } });
+    const { handlers, settle } = importSetup(db);
+    const job = await handlers['import.start']({ stagedId: await stage(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv') });
+    await settle();
+    await handlers['import.confirm']({ jobId: job.id, target: { newConnection: { accountName: '  Dana ' } } });
+    await settle();
+    const committed = await handlers['import.get']({ jobId: job.id });
+    expect(committed.status).toBe('committed');
     const page = captureOf('orders-2024-dana.html');
     const capture = await handlers['capture.submit'](page.request, { senderTabUrl: page.url });
-    expect(capture.connectionId).toBe(commit.connectionId);
+    expect(capture.connectionId).toBe(committed.connectionId);
     expect(await db.connections.count()).toBe(1);
   });
 
-  it('refuses a target connection of another connector and a missing staged file, storing nothing', async () => {
+  it('refuses a target connection of another connector and a missing staged file with typed errors, storing nothing', async () => {
     const db = await freshDb();
-    const handlers = createHandlers(db, connectors);
+    const { handlers, settle } = importSetup(db);
     await db.connections.add({ id: 'con_other', connectorKey: 'netflix', accountKey: 'x', accountLabel: 'x', accountEvidence: 'x', displayName: 'x', createdAt: '' });
-    const stagedId = await stage(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv');
-    expect((await rejection(handlers['artifact.commit']({ stagedId, target: { connectionId: 'con_other' } }))).code).toBe('bad_target');
-    await expect(handlers['artifact.preview']({ stagedId: 'stg_missing' })).rejects.toMatchObject({ code: 'staged_file_missing' });
+    const job = await handlers['import.start']({ stagedId: await stage(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv') });
+    await settle();
+    const badTarget = await rejection(handlers['import.confirm']({ jobId: job.id, target: { connectionId: 'con_other' } }));
+    expect(badTarget.code).toBe('bad_target');
+    expect(badTarget.message).toBe('Choose one of your Amazon connections for this file.');
+    expect((await handlers['import.get']({ jobId: job.id })).status).toBe('ready');
+    await expect(handlers['import.start']({ stagedId: 'stg_missing' })).rejects.toMatchObject({ code: 'staged_file_missing', message: 'That upload is no longer waiting; choose the file again.' });
     expect(await db.records.count()).toBe(0);
+    expect(await db.batches.count()).toBe(0);
+  });
+
+  it('no longer knows the one-shot artifact messages (imports go through the job)', () => {
+    for (const type of ['artifact.preview', 'artifact.commit', 'artifact.discard']) expect(type in requestSchemas).toBe(false);
   });
 });

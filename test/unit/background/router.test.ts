@@ -35,6 +35,8 @@ describe('routeMessage', () => {
     const handlers = createHandlers(await freshDb(), connectors);
     expect(await routeMessage(handlers, 'hello', extensionPage())).toMatchObject({ ok: false, error: { code: 'unknown_message' } });
     expect(await routeMessage(handlers, { type: 'records.delete_everything', payload: {} }, extensionPage())).toMatchObject({ ok: false, error: { code: 'unknown_message' } });
+    // The one-shot import messages are gone: imports go through the job (import.start …).
+    expect(await routeMessage(handlers, { type: 'artifact.preview', payload: { stagedId: 'stg_x' } }, extensionPage())).toMatchObject({ ok: false, error: { code: 'unknown_message' } });
     const malformed = await routeMessage(handlers, { type: 'capture.submit', payload: { connectorKey: 'amazon', secret: 'tok_123' } }, contentScript('https://www.amazon.com/your-orders/orders'));
     expect(malformed).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(JSON.stringify(malformed)).not.toContain('tok_123');

@@ -4,6 +4,8 @@ import { Blob as NodeBlob } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../src/background/handlers';
 import { createCaptureMemory, createOwnerHandlers } from '../../../src/background/owner-handlers';
+import { createImportHandlers, importRunnerFor } from '../../../src/background/import-handlers';
+import type { AcquisitionBatch } from '../../../src/core/model';
 import { memoryArea, CANARY_KEY } from '../../../src/background/storage-guard';
 import { connectors } from '../../../src/connectors/registry';
 import { amazonPageExtractor } from '../../../src/connectors/amazon/page';
@@ -35,11 +37,20 @@ async function setup() {
   return { db, local, session, core, owner, capture, forgotten };
 }
 
-async function importExport(db: GleanerDatabase, core: ReturnType<typeof createHandlers>, accountName: string) {
+/** Imports the Amazon export CSV into a new connection named by the owner, through the import job messages. */
+async function importExport(db: GleanerDatabase, accountName: string): Promise<{ connectionId: string; batch: AcquisitionBatch }> {
+  const jobs = createImportHandlers(db, connectors);
+  const settle = () => importRunnerFor(db, connectors).whenIdle();
   const bytes = amazonExportCsvBytes();
   const stagedId = `stg_${Math.random().toString(36).slice(2)}`;
   await db.staged.put({ id: stagedId, fileName: 'Retail.OrderHistory.1.csv', sizeBytes: bytes.length, stagedAt: new Date().toISOString(), blob: new NodeBlob([bytes]) as unknown as Blob });
-  return core['artifact.commit']({ stagedId, target: { newConnection: { accountName } } });
+  const job = await jobs['import.start']({ stagedId });
+  await settle();
+  await jobs['import.confirm']({ jobId: job.id, target: { newConnection: { accountName } } });
+  await settle();
+  const done = await jobs['import.get']({ jobId: job.id });
+  if (done.status !== 'committed' || !done.connectionId || !done.receipt) throw new Error(`import ended ${done.status}`);
+  return { connectionId: done.connectionId, batch: done.receipt };
 }
 
 describe('pause', () => {
@@ -76,8 +87,8 @@ describe('tab.status', () => {
   });
 
   it('remembers what the last capture on the tab saw: per kind seen and new, and the window', async () => {
-    const { owner, capture, db, core } = await setup();
-    await importExport(db, core, 'Dana');
+    const { owner, capture, db } = await setup();
+    await importExport(db, 'Dana');
     await capture('orders-2023-dana.html', 7);
     const status = await owner['tab.status']({ tabId: 7, url: expectations.pages['orders-2023-dana.html'].url });
     expect(status.connector).toEqual({ key: 'amazon', displayName: 'Amazon' });
@@ -145,8 +156,8 @@ describe('connections.delete', () => {
 
 describe('records.query', () => {
   it('filters by kind, method, time range and words, labels each record, newest first', async () => {
-    const { db, core, owner, capture } = await setup();
-    const commit = await importExport(db, core, 'Dana');
+    const { db, owner, capture } = await setup();
+    const commit = await importExport(db, 'Dana');
     await capture('orders-2023-dana.html');
     const id = commit.connectionId;
     const both = await owner['records.query']({ connectionId: id, stream: 'orders', method: 'both', includeTombstoned: false, limit: 100, offset: 0 });
@@ -182,8 +193,8 @@ describe('coverage.tombstones', () => {
 
 describe('sources.overview', () => {
   it('names the connector’s owner jobs and each connection’s methods with their spans', async () => {
-    const { db, core, owner, capture } = await setup();
-    await importExport(db, core, 'Dana');
+    const { db, owner, capture } = await setup();
+    await importExport(db, 'Dana');
     await capture('orders-2024-dana.html');
     const [amazon] = await owner['sources.overview']();
     expect(amazon!.acquisitionPaths.map((path) => path.title)).toEqual(['Import your history from an export', 'Keep recent orders current by visiting Your Orders']);
