@@ -11,7 +11,8 @@ export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
   publicDir: 'public',
-  outDir: '.output',
+  // GLEANER_OUT_DIR / GLEANER_NO_MINIFY: a second, readable build for profiling (`BENCH_PROFILE`), beside the real one.
+  outDir: process.env.GLEANER_OUT_DIR ?? '.output',
   manifest: ({ manifestVersion }) => ({
     name: 'Gleaner',
     description: 'Keeps your own records from the sites you use, merged with their exports, in your browser.',
@@ -21,11 +22,18 @@ export default defineConfig({
     optional_host_permissions: [...PERSONAL_SERVER_ORIGINS],
     // Firefox's MV2 build drops optional_host_permissions; there the same origins are optional permissions.
     ...(manifestVersion === 2 ? { optional_permissions: [...PERSONAL_SERVER_ORIGINS] } : {}),
+    // 'wasm-unsafe-eval' lets the background compile WebAssembly (the streaming sha256 of
+    // uploads, src/import/sha256-stream.ts); JavaScript eval stays forbidden.
+    content_security_policy:
+      manifestVersion === 2
+        ? "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';"
+        : { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
     browser_specific_settings: {
       gecko: { id: 'gleaner@example.org', strict_min_version: '121.0' },
     },
   }),
   vite: () => ({
+    build: process.env.GLEANER_NO_MINIFY ? { minify: false } : {},
     ssr: { noExternal: ['@webext-core/messaging', 'webextension-polyfill'] },
   }),
 });

@@ -17,7 +17,7 @@
  * (d) `merge_1m_ratio`: median time to merge a 50-record page capture into a
  *     connection holding 1,000,000 records ÷ into an empty store.
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,20 @@ class WorkerDebugger {
     return result;
   }
 
+  /** Records a CPU profile of the worker until `stop()`; writes it to `file` and prints the top self-time functions. */
+  async profile(file: string): Promise<{ stop(): Promise<void> }> {
+    await this.send('Profiler.enable');
+    await this.send('Profiler.setSamplingInterval', { interval: 500 });
+    await this.send('Profiler.start');
+    return {
+      stop: async () => {
+        const { profile } = await this.send<{ profile: CpuProfile }>('Profiler.stop');
+        writeFileSync(file, JSON.stringify(profile));
+        printTopSelfTime(profile, file);
+      },
+    };
+  }
+
   /** Samples the used heap until `stop()`; returns the peak. */
   sampleHeap(): { stop(): Promise<number> } {
     let peak = 0;
@@ -96,6 +110,28 @@ class WorkerDebugger {
         return peak;
       },
     };
+  }
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Prints where a CPU profile spent its samples, by function (self time). */
+function printTopSelfTime(profile: CpuProfile, file: string): void {
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, index) => {
+    const frame = byNode.get(id)!.callFrame;
+    const name = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled`);
+  for (const [name, micros] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    console.log(`  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`);
   }
 }
 
@@ -141,11 +177,19 @@ async function benchImport(session: ExtensionSession, page: Page, debug: WorkerD
   await debug.send('HeapProfiler.collectGarbage');
   const heap = debug.sampleHeap();
   const stagedId = await stageFromPath(page, filePath);
+  const profileDir = process.env.BENCH_PROFILE;
+  const previewProfile = profileDir ? await debug.profile(path.join(profileDir, `preview-${accountName}.cpuprofile`)) : undefined;
   const started = await session.call<ImportJobView>('import.start', { stagedId });
   const ready = await waitFor(session, started.id, ['ready']);
+  const previewPeak = await heap.stop();
+  const commitHeap = debug.sampleHeap();
+  await previewProfile?.stop();
+  const commitProfile = profileDir ? await debug.profile(path.join(profileDir, `commit-${accountName}.cpuprofile`)) : undefined;
   await session.call('import.confirm', { jobId: started.id, target: { newConnection: { accountName } } });
   const done = await waitFor(session, started.id, ['committed']);
-  const peak = await heap.stop();
+  await commitProfile?.stop();
+  const commitPeak = await commitHeap.stop();
+  const peak = Math.max(previewPeak, commitPeak);
   // What stays after a full GC: tells retained memory apart from GC headroom in the peak.
   await debug.send('HeapProfiler.collectGarbage');
   const afterGc = (await debug.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize;
@@ -154,8 +198,11 @@ async function benchImport(session: ExtensionSession, page: Page, debug: WorkerD
     job: done,
     records: done.receipt!.counts.parsed,
     previewSeconds: seconds(ready.createdAt, ready.timings?.previewed),
+    fingerprintSeconds: seconds(ready.createdAt, ready.timings?.fingerprinted),
     importSeconds: seconds(done.timings?.confirmed, done.timings?.committed),
     peakHeap: peak,
+    previewPeak,
+    commitPeak,
   };
 }
 
@@ -280,7 +327,7 @@ async function benchMerge(session: ExtensionSession, seed: number, runs = 9): Pr
 export async function runImportBench(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gleaner-bench-'));
   const began = Date.now();
-  const session = await launchExtension();
+  const session = await launchExtension(process.env.GLEANER_OUT_DIR ? { extensionDir: path.resolve(process.env.GLEANER_OUT_DIR, 'chrome-mv3') } : {});
   try {
     const [bigFile, smallFile] = [await writeCsv(dir, BIG), await writeCsv(dir, SMALL)];
     // tsx keeps function names with a `__name` helper that the worker does not have.
@@ -289,6 +336,19 @@ export async function runImportBench(): Promise<void> {
     const debug = await WorkerDebugger.attach(page, session.extensionId);
 
     // (a), (b) 200k, (c)
+    if (process.env.BENCH_PREVIEW_ONLY) {
+      // A quick look at (c) alone: stage and preview the 200k file, nothing committed.
+      for (let run = 0; run < 2; run++) {
+        const stagedId = await stageFromPath(page, bigFile);
+        const profile = process.env.BENCH_PROFILE ? await debug.profile(path.join(process.env.BENCH_PROFILE, `preview-only-${run}.cpuprofile`)) : undefined;
+        const started = await session.call<ImportJobView>('import.start', { stagedId });
+        const ready = await waitFor(session, started.id, ['ready']);
+        await profile?.stop();
+        console.log(`bench preview_200k_s: ${seconds(ready.createdAt, ready.timings?.previewed).toFixed(2)} (fingerprint ${seconds(ready.createdAt, ready.timings?.fingerprinted).toFixed(2)})`);
+        await session.call('import.discard', { jobId: started.id });
+      }
+      return;
+    }
     const big = await benchImport(session, page, debug, bigFile, 'Dana');
     console.log(`bench import_200k_records: ${big.records}`);
     console.log(`bench import_records_per_s: ${Math.round(big.records / big.importSeconds)}`);
@@ -297,16 +357,22 @@ export async function runImportBench(): Promise<void> {
     console.log(`bench raw_bulkput_records_per_s: ${Math.round(raw.records / raw.seconds)}`);
     console.log(`bench import_ratio: ${(big.records / big.importSeconds / (raw.records / raw.seconds)).toFixed(2)}`);
     console.log(`bench preview_200k_s: ${big.previewSeconds.toFixed(2)}`);
+    console.log(`bench preview_fingerprint_200k_s: ${big.fingerprintSeconds.toFixed(2)}`);
 
     // (b) 50k
     const small = await benchImport(session, page, debug, smallFile, 'Sam');
     console.log(`bench heap_peak_200k_mb: ${(big.peakHeap / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_peak_50k_mb: ${(small.peakHeap / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_ratio: ${(big.peakHeap / small.peakHeap).toFixed(2)}`);
+    console.log(`bench heap_peak_preview_200k_mb: ${(big.previewPeak / 1024 / 1024).toFixed(1)}`);
+    console.log(`bench heap_peak_commit_200k_mb: ${(big.commitPeak / 1024 / 1024).toFixed(1)}`);
+    console.log(`bench heap_peak_preview_50k_mb: ${(small.previewPeak / 1024 / 1024).toFixed(1)}`);
+    console.log(`bench heap_peak_commit_50k_mb: ${(small.commitPeak / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_after_gc_200k_mb: ${(big.afterGc / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_after_gc_50k_mb: ${(small.afterGc / 1024 / 1024).toFixed(1)}`);
 
     // (d) a connection holding 1,000,000 records vs an empty store.
+    if (process.env.BENCH_SKIP_MERGE) return;
     const merge = await benchMerge(session, MILLION);
     console.log(`bench merge_empty_ms: ${merge.emptyMs.toFixed(1)}`);
     console.log(`bench merge_1m_ms: ${merge.seededMs.toFixed(1)}`);

@@ -19,9 +19,18 @@ export function blobSource(blob: Blob): ByteSource {
       return new Uint8Array(await blob.slice(start, end).arrayBuffer());
     },
     async *stream(start = 0, end = blob.size, chunkBytes = DEFAULT_CHUNK) {
-      // Slices read one at a time: memory stays at one chunk whatever the file size.
-      for (let at = start; at < end; at += chunkBytes) {
-        yield new Uint8Array(await blob.slice(at, Math.min(end, at + chunkBytes)).arrayBuffer());
+      // One slice read ahead while the caller works on the current one: the disk and the
+      // parser overlap, and memory stays at two chunks whatever the file size.
+      const slice = (at: number) => {
+        const reading = blob.slice(at, Math.min(end, at + chunkBytes)).arrayBuffer();
+        reading.catch(() => undefined); // a reader that stops early leaves the read-ahead unawaited
+        return reading;
+      };
+      let next = start < end ? slice(start) : undefined;
+      for (let at = start; next; at += chunkBytes) {
+        const current = await next;
+        next = at + chunkBytes < end ? slice(at + chunkBytes) : undefined;
+        yield new Uint8Array(current);
       }
     },
   };

@@ -413,6 +413,13 @@ export interface BatchChunk {
   warnings?: BatchWarning[];
   /** Combines a record's part from this chunk with the part an earlier chunk of the batch stored. */
   combine?: MergeContext['combine'];
+  /**
+   * How the chunk enters the change feed: `records` (default) one row per changed
+   * record; `bulk` one row for the whole chunk. An import large enough that the
+   * outbox would send it as a snapshot anyway says `bulk`, and spares IndexedDB
+   * a write per record (docs/EXPORT.md).
+   */
+  feed?: 'records' | 'bulk';
 }
 
 export interface ChunkTransactionOptions {
@@ -513,7 +520,10 @@ export async function applyBatchChunk(
     };
     if (merged.writes.length > 0) await db.records.bulkPut(merged.writes);
     await db.batches.put(updated);
-    if (merged.changes.length > 0) await db.changes.bulkAdd(merged.changes.map((change) => ({ ...change, connectionId: batch.connectionId, batchId, at: now })));
+    if (merged.changes.length > 0) {
+      if (chunk.feed === 'bulk') await db.changes.add({ kind: 'bulk', op: 'upsert', count: merged.changes.length, connectionId: batch.connectionId, batchId, at: now });
+      else await db.changes.bulkAdd(merged.changes.map((change) => ({ ...change, connectionId: batch.connectionId, batchId, at: now })));
+    }
     return { batch: updated, combined: merged.combined };
   });
 }

@@ -27,9 +27,16 @@ export interface StagedFile {
 export interface ChangeRow {
   seq?: number;
   connectionId: string;
-  kind: 'record' | 'batch';
+  /**
+   * `record`: one record changed. `batch`: a receipt changed. `bulk`: a large
+   * import chunk changed `count` records at once (written instead of one row
+   * per record; the outbox answers it with a snapshot of current states).
+   */
+  kind: 'record' | 'batch' | 'bulk';
   stream?: string;
   rid?: string;
+  /** For `bulk`: how many records the chunk changed. */
+  count?: number;
   op: 'upsert' | 'delete';
   /** The batch that caused the change (for `kind: 'batch'`, the batch itself). */
   batchId: string;

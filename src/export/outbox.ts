@@ -102,8 +102,9 @@ export function coalesce(changes: readonly ChangeRow[], maxRecords: number): { e
   let firstSeq = -1;
   for (const change of changes) {
     const seq = change.seq as number;
-    const slot = change.kind === 'batch' ? `b\u0000${change.batchId}` : `r\u0000${change.stream}\u0000${change.rid}`;
-    if (!seen.has(slot)) {
+    // A bulk row names no record: `buildNextBatch` answers it with a snapshot before it gets here.
+    const slot = change.kind === 'bulk' ? undefined : change.kind === 'batch' ? `b\u0000${change.batchId}` : `r\u0000${change.stream}\u0000${change.rid}`;
+    if (slot !== undefined && !seen.has(slot)) {
       if (entries.length >= maxRecords) break;
       seen.add(slot);
       entries.push({ slot, firstSeq: seq, change });
@@ -167,6 +168,8 @@ export function ingestBody(link: Pick<ExportLinkRow, 'deviceId' | 'sourceInstanc
 
 /** A backlog larger than this is sent as a snapshot (ranged reads) rather than change by change (one read per record). */
 export const SNAPSHOT_THRESHOLD = 10_000;
+/** Backlogs up to this many rows are read to weigh bulk rows in the pending count. */
+const PENDING_SCAN_LIMIT = 20_000;
 
 interface Candidate {
   record: PdppRecord;
@@ -228,7 +231,9 @@ export async function buildNextBatch(db: GleanerDatabase, connectionId: string, 
       const last = await backlog.clone().last();
       if (!last) return undefined;
       const threshold = limits.snapshotThreshold ?? SNAPSHOT_THRESHOLD;
-      if ((last.seq as number) - link.plannedThroughSeq > threshold && (await backlog.clone().count()) > threshold) {
+      const long = (last.seq as number) - link.plannedThroughSeq > threshold && (await backlog.clone().count()) > threshold;
+      // A large import writes one `bulk` row per chunk instead of a row per record: it is sent as a snapshot too.
+      if (long || (await backlog.clone().filter((change) => change.kind === 'bulk').first())) {
         await saveBatch(db, link, undefined, { snapshot: { throughSeq: last.seq as number, streamIndex: 0 } });
         continue;
       }
@@ -366,7 +371,15 @@ export async function pendingCounts(db: GleanerDatabase, connectionId: string): 
         batches += 1;
       }
     });
-  const unplannedChanges = await db.changes.where('[connectionId+seq]').between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true).count();
+  const unplanned = db.changes.where('[connectionId+seq]').between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true);
+  let unplannedChanges = await unplanned.clone().count();
+  // A bulk row stands for `count` records. Read rows to weigh them only while the backlog is short
+  // (bulk rows come one per import chunk, so a long backlog is per-record rows, already counted right).
+  if (unplannedChanges <= PENDING_SCAN_LIMIT) {
+    await unplanned.each((change) => {
+      if (change.kind === 'bulk') unplannedChanges += (change.count ?? 1) - 1;
+    });
+  }
   return { records: records + unplannedChanges, batches, unplannedChanges };
 }
 

@@ -25,14 +25,18 @@ import { ARTIFACT_LIMITS, type ArtifactLimits } from '../artifacts/limits';
 import { openArtifact, type OpenedArtifact } from '../artifacts/open-artifact';
 import { blobSource, type ByteSource } from '../artifacts/source';
 import type { ParsedChunk, ParseSummary, StreamFile } from '../artifacts/streaming';
-import { sha256OfStream } from './sha256-stream';
+import { HashingTap, sha256OfStream } from './sha256-stream';
 import { gapsOf, keyObservations, PreviewTally } from './preview';
+import { knownKeys } from './known-keys';
+import { SNAPSHOT_THRESHOLD } from '../export/outbox';
 import { ACTIVE_JOB_STATUSES, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
 
 export const DEFAULT_IMPORT_SETTINGS: ImportSettings = { maxFileBytes: ARTIFACT_LIMITS.maxFileBytes, chunkRows: 2000 };
 const SETTINGS_KEY = 'import.settings';
 const STALE_AFTER_DAYS = 30;
 const MAX_CANDIDATES = 10;
+/** How often a running job writes its progress (the UI polls about as often). */
+const PROGRESS_EVERY_MS = 250;
 
 export type ImportTarget = { connectionId: string } | { newConnection: { accountName: string } };
 
@@ -247,20 +251,41 @@ export class ImportRunner {
     if (source.size > limits.maxFileBytes) {
       throw new ArtifactError('too_large', `"${job.fileName}" is larger than Gleaner's import limit (${Math.round(limits.maxFileBytes / 1024 / 1024)} MB). Split the export or raise the limit in settings.`);
     }
-    let lastSaved = 0;
-    const sha256 = await sha256OfStream(source.stream(0, source.size, 1024 * 1024), async (bytes) => {
-      this.keepAlive();
-      if (bytes - lastSaved >= 16 * 1024 * 1024) {
-        lastSaved = bytes;
-        await this.update(job.id, { bytesRead: bytes });
-      }
-    });
+    if (!(await this.committedArtifactOfSize(source.size))) {
+      // No file Gleaner committed has this size, so none has these bytes: the preview hashes
+      // the file while it reads it (one pass over the file instead of two).
+      await this.advance(job.id, 'received', { status: 'parsing', bytesRead: 0, timings: { fingerprinted: new Date().toISOString() } });
+      return;
+    }
+    const sha256 = await this.hashWhole(job, source);
     const original = await this.db.batches.where('artifactSha256').equals(sha256).filter((batch) => batch.status === 'committed').first();
     if (original) {
       await this.advance(job.id, 'received', { status: 'already_imported', sha256, bytesRead: source.size, originalBatchId: original.id, connectionId: original.connectionId, finishedAt: new Date().toISOString() });
       return;
     }
     await this.advance(job.id, 'received', { status: 'parsing', sha256, bytesRead: 0, timings: { fingerprinted: new Date().toISOString() } });
+  }
+
+  /** A committed import of a file of exactly `size` bytes, if any (same bytes need the same size). */
+  private async committedArtifactOfSize(size: number): Promise<boolean> {
+    const match = await this.db.batches
+      .where('artifactSha256')
+      .above('')
+      .filter((batch) => batch.status === 'committed' && batch.provenance.kind === 'artifact' && batch.provenance.sizeBytes === size)
+      .first();
+    return !!match;
+  }
+
+  /** The file's sha256, read on its own (progress saved now and then). */
+  private async hashWhole(job: ImportJobRow, source: ByteSource): Promise<string> {
+    let lastSaved = 0;
+    return sha256OfStream(source.stream(0, source.size, 1024 * 1024), async (bytes) => {
+      this.keepAlive();
+      if (bytes - lastSaved >= 16 * 1024 * 1024) {
+        lastSaved = bytes;
+        await this.update(job.id, { bytesRead: bytes });
+      }
+    });
   }
 
   private async open(job: ImportJobRow): Promise<OpenedArtifact> {
@@ -279,24 +304,32 @@ export class ImportRunner {
     const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0 }]));
     let compared = 0;
     let bytes = 0;
+    let lastProgress = Date.now();
     const out: { summary?: ParseSummary } = {};
-    const files = counted(opened.files, (n) => (bytes += n));
+    // A bare file not hashed yet (see `fingerprint`) is hashed as the parser reads it.
+    const tap = !job.sha256 && opened.files.length === 1 && opened.format !== 'zip' ? new HashingTap() : undefined;
+    const read = tap ? opened.files.map((file) => ({ ...file, bytes: tap.tap(() => file.bytes()) })) : opened.files;
+    const files = counted(read, (n) => (bytes += n));
     for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
       const keyed = keyObservations(connector, chunk.observations);
       tally.add(chunk, keyed);
       compared += keyed.filter((entry) => entry.stream.name === primary).length;
       for (const connection of siblings) {
-        const ids = keyed.map((entry) => [connection.id, ...entry.id] as [string, string, string]);
-        if (ids.length === 0) continue;
-        const found = await this.db.records.where(':id').anyOf(ids).primaryKeys();
+        if (keyed.length === 0) continue;
+        const found = await knownKeys(this.db, 'records', keyed.map((entry) => [connection.id, ...entry.id]));
         const slot = overlap.get(connection.id)!;
-        slot.known += found.length;
-        slot.overlap += found.filter((key) => (key as unknown as string[])[1] === primary).length;
+        found.forEach((known, index) => {
+          if (!known) return;
+          slot.known += 1;
+          if (keyed[index]!.stream.name === primary) slot.overlap += 1;
+        });
       }
       this.keepAlive();
-      const current = await this.db.importJobs.get(job.id);
-      if (!current || current.status !== 'parsing') return; // discarded meanwhile
-      await this.update(job.id, { bytesRead: bytes });
+      // Progress and the discard check at most every PROGRESS_EVERY_MS: a write per chunk would cost more than the parse.
+      if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        if (!(await this.advance(job.id, 'parsing', { bytesRead: bytes }))) return; // discarded meanwhile
+      }
     }
     const summary = out.summary ?? { coverage: [], entries: [], replacedCharacters: 0 };
     if (tally.records === 0) {
@@ -351,7 +384,16 @@ export class ImportRunner {
     if (opened.unsafeNames.length > 0) {
       preview.problems.push({ code: 'unsafe_entry', message: 'Some files inside the zip had names that could reach outside it and were ignored.', count: opened.unsafeNames.length, where: opened.unsafeNames.slice(0, 5) });
     }
-    await this.advance(job.id, 'parsing', { status: 'ready', preview, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
+    const sha256 = job.sha256 ?? tap?.digestIf(job.sizeBytes) ?? (await this.hashWhole(job, await this.stagedSource(job)));
+    if (!job.sha256) {
+      // Hashed only now: a file seen before still ends with its original receipt, never a second import.
+      const original = await this.db.batches.where('artifactSha256').equals(sha256).filter((batch) => batch.status === 'committed').first();
+      if (original) {
+        await this.advance(job.id, 'parsing', { status: 'already_imported', sha256, originalBatchId: original.id, connectionId: original.connectionId, finishedAt: new Date().toISOString() });
+        return;
+      }
+    }
+    await this.advance(job.id, 'parsing', { status: 'ready', sha256, preview, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
   }
 
   /** The owner's go-ahead: which connection the file goes to. */
@@ -457,6 +499,9 @@ export class ImportRunner {
       return;
     }
     await this.update(job.id, { batchId: begun.batch.id, runs: job.runs + 1, bytesRead: 0 });
+    // So many new records that the export would send a snapshot anyway: one change-feed row per chunk, not per record.
+    const known = preview.candidates.find((candidate) => candidate.connectionId === job.connectionId)?.known ?? 0;
+    const feed = preview.records - known > SNAPSHOT_THRESHOLD ? 'bulk' : 'records';
     const batchId = begun.batch.id;
     let bytes = 0;
     const out: { summary?: ParseSummary } = {};
@@ -471,7 +516,7 @@ export class ImportRunner {
           this.db,
           header,
           batchId,
-          { observations: chunk.observations, skipped: chunk.skipped, failed: chunk.failed, warnings: chunk.warnings, combine: parser.combine?.bind(parser) },
+          { observations: chunk.observations, skipped: chunk.skipped, failed: chunk.failed, warnings: chunk.warnings, combine: parser.combine?.bind(parser), feed },
           {
             tables: [this.db.importJobs],
             within: async () => {

@@ -55,7 +55,10 @@ interface ItemAcc {
   quantity: number | null;
 }
 
-type CellReader = (row: string[], name: string) => string | null;
+/** The columns the parser reads, by their header names in Amazon's file. */
+const COLUMNS = ['Order ID', 'Order Date', 'Currency', 'Order Status', 'Shipping Address', 'Payment Instrument Type', 'Website', 'Total Owed', 'ASIN', 'Product Name', 'Quantity', 'Unit Price'] as const;
+type Column = (typeof COLUMNS)[number];
+type CellReader = (row: string[], name: Column) => string | null;
 
 /** `cleanText` with a fast path: most cells need no cleaning, and the check is a cheap scan. */
 function cleanCell(value: string | undefined): string | null {
@@ -77,18 +80,32 @@ function cleanCell(value: string | undefined): string | null {
   return previousSpace ? cleanText(value) : value;
 }
 
-/** Reads a cell by header name, tolerant of case and stray spaces. */
+/** A cell the reader already cleaned, cut to `max` characters. */
+function bounded(value: string | null, max: number): string | null {
+  return value !== null && value.length > max ? value.slice(0, max) : value;
+}
+
+/** Reads a cell by header name, tolerant of case and stray spaces; the value comes back cleaned (`cleanText`). */
 function cellReader(fields: string[]): CellReader {
   const byNorm = new Map<string, number>();
   fields.forEach((f, index) => {
     const norm = f.replace(/^\uFEFF/, '').trim().toLowerCase();
     if (!byNorm.has(norm)) byNorm.set(norm, index);
   });
-  return (row, name) => {
+  // Resolved once per file: the reader runs a dozen times per row.
+  const indexOf = new Map<Column, number>();
+  for (const name of COLUMNS) {
     const index = byNorm.get(name.toLowerCase());
+    if (index !== undefined) indexOf.set(name, index);
+  }
+  return (row, name) => {
+    const index = indexOf.get(name);
     if (index === undefined) return null;
     const value = cleanCell(row[index]);
-    if (value === null || (value.length <= 13 && /^(?:not available|n\/a|null|none|-)$/i.test(value))) return null;
+    if (value === null) return null;
+    // Placeholders ("Not Available", "N/A", "null", "none", "-") all start with n, N or -.
+    const first = value.charCodeAt(0);
+    if ((first === 110 || first === 78 || first === 45) && value.length <= 13 && /^(?:not available|n\/a|null|none|-)$/i.test(value)) return null;
     return value;
   };
 }
@@ -107,8 +124,9 @@ function parseQuantity(value: string | null): number | null {
 
 /** "Dana Whitfield, 1200 Alder St, …" → "Dana Whitfield". Without a comma the name cannot be told from the address. */
 function recipientOf(address: string | null): string | null {
-  if (!address || !address.includes(',')) return null;
-  const first = cleanText(address.split(',')[0], 201);
+  const comma = address ? address.indexOf(',') : -1;
+  if (!address || comma === -1) return null;
+  const first = cleanText(address.slice(0, comma), 201);
   return first && first.length <= 200 ? first : null;
 }
 
@@ -256,9 +274,9 @@ class OrderHistoryReader {
     }
     if (date && (order.date === null || Date.parse(date) < Date.parse(order.date))) order.date = date;
     order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
-    order.status ??= cleanText(cell(row, 'Order Status'), 500);
+    order.status ??= bounded(cell(row, 'Order Status'), 500);
     order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
-    order.payment ??= cleanText(cell(row, 'Payment Instrument Type'), 500);
+    order.payment ??= bounded(cell(row, 'Payment Instrument Type'), 500);
     const website = cell(row, 'Website');
     order.marketplace ??= website ? marketplaceOf(website) : null;
     // Total Owed is per row (per item per shipment), so an order's total is
@@ -268,7 +286,7 @@ class OrderHistoryReader {
 
     const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
     const asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
-    const name = cleanText(cell(row, 'Product Name'), 2000);
+    const name = bounded(cell(row, 'Product Name'), 2000);
     const key = itemKey(asin, name);
     const quantity = parseQuantity(cell(row, 'Quantity'));
     if (!key) {

@@ -29,7 +29,11 @@ export function cleanText(value: string | null | undefined, max = MAX_TEXT): str
 /** Drops keys whose value is `undefined` (missing values are omitted, not invented). */
 export function compact<T extends Record<string, unknown>>(record: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = v;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    if (value !== undefined) out[key] = value;
+  }
   return out;
 }
 

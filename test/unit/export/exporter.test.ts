@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
-import { applyBatch } from '../../../src/core/merge-engine';
+import { applyBatch, applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/merge-engine';
 import type { GleanerDatabase } from '../../../src/db/database';
 import { drainConnection, linkConnection, writeSettings, type ExportDeps, type TokenStore } from '../../../src/export/exporter';
-import { ingestBody } from '../../../src/export/outbox';
+import { ingestBody, pendingCounts } from '../../../src/export/outbox';
 import { bodyHash } from '../../../src/export/canonical-json';
 import { startReceiver, listRecords, type Receiver } from '../../receiver/server';
 import { batchInput, obs } from '../../support/batches';
@@ -213,6 +213,37 @@ describe('export to a PDPP server', () => {
 });
 
 describe('a large backlog', () => {
+  it('a bulk import (one change row per chunk) goes out as a snapshot, weighed by its records while pending', async () => {
+    const connection = await testConnection(db);
+    await seed(connection.id, 4);
+    await writeSettings(db, { batchRecords: 10 });
+    const link = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    await drainConnection(deps, connection.id);
+    const header = {
+      connectionId: connection.id,
+      connectorKey: 'test',
+      streams: testConnector.streams,
+      method: 'owner_artifact' as const,
+      provenance: { kind: 'artifact' as const, fileName: 'orders.csv', sha256: 'b'.repeat(64), sizeBytes: 10, parserVersion: '1', importedAt: '2025-01-01T00:00:00Z' },
+      dataAsOf: '2025-01-01T00:00:00Z',
+      artifactSha256: 'b'.repeat(64),
+    };
+    const { batch } = await beginBatch(db, header);
+    for (const part of [0, 1]) {
+      const observations = Array.from({ length: 12 }, (_, index) => obs('orders', `imp${part}-${index}`, '2023-02-01', { title: `Imported ${index}` }));
+      await applyBatchChunk(db, header, batch.id, { observations, feed: 'bulk' });
+    }
+    await finishBatch(db, batch.id, { status: 'committed', coverage: [] });
+    // Two bulk rows of 12 records and one receipt row: 25 waiting, below the snapshot threshold.
+    expect((await pendingCounts(db, connection.id)).unplannedChanges).toBe(25);
+    const result = await drainConnection(deps, connection.id);
+    expect(result).toMatchObject({ status: 'active', pendingRecords: 0 });
+    const rows = await db.exportBatches.orderBy('[connectionId+seq]').toArray();
+    expect(rows.slice(1).every((row) => row.id.includes('_snap'))).toBe(true);
+    expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
+    expect(onServer(link.connectorInstanceId)).toHaveLength(28);
+  });
+
   it('goes out as a snapshot of current states in key order, then continues change by change', async () => {
     const connection = await testConnection(db);
     await seed(connection.id, 25);

@@ -71,6 +71,24 @@ describe('chunked batches', () => {
     expect(await db.changes.filter((change) => change.kind === 'record').count()).toBe(60);
   });
 
+  it('a bulk chunk enters the change feed as one row counting the records it changed', async () => {
+    const db = await freshDb();
+    const connection = await testConnection(db);
+    const { batch } = await beginBatch(db, header(connection.id));
+    await applyBatchChunk(db, header(connection.id), batch.id, { observations: chunks[0]!, feed: 'bulk' });
+    // The same records again change nothing, so the second chunk adds no row.
+    await applyBatchChunk(db, header(connection.id), batch.id, { observations: chunks[0]!, feed: 'bulk' });
+    await applyBatchChunk(db, header(connection.id), batch.id, { observations: chunks[1]!.slice(0, 7), feed: 'bulk' });
+    await finishBatch(db, batch.id, { status: 'committed', coverage: [] });
+    const feed = await db.changes.orderBy('seq').toArray();
+    expect(feed.map(({ kind, count, batchId }) => ({ kind, count, batchId }))).toEqual([
+      { kind: 'bulk', count: 20, batchId: batch.id },
+      { kind: 'bulk', count: 7, batchId: batch.id },
+      { kind: 'batch', count: undefined, batchId: batch.id },
+    ]);
+    expect(await db.records.count()).toBe(27);
+  });
+
   it('a cancelled batch claims only the window it stored, never the whole file', async () => {
     const db = await freshDb();
     const connection = await testConnection(db);

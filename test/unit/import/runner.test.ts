@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 /** The background import job: preview, commit in chunks, resume after a stop, cancel, same file twice. */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { connectors } from '../../../src/connectors/registry';
 import { amazonOrderHistoryParser } from '../../../src/connectors/amazon/artifact';
@@ -81,6 +82,31 @@ describe('import job', () => {
     expect(seen).toMatchObject({ status: 'already_imported', originalBatchId: first.batchId, connectionId: first.connectionId });
     expect(seen.preview).toBeUndefined();
     expect(await db.batches.count()).toBe(1);
+  });
+
+  it('hashes a file of a size never imported while previewing it (one read), and the hash is its sha256', async () => {
+    const db = await freshDb();
+    const runner = new ImportRunner(db, connectors);
+    const csv = amazonCsv(300, 5);
+    const zip = makeAmazonExportZip();
+    const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+    const csvJob = await importToEnd(db, runner, csv, 'Retail.OrderHistory.1.csv');
+    expect(csvJob).toMatchObject({ status: 'committed', sha256: sha(csv) });
+    expect((await db.batches.get(csvJob.batchId!))!.artifactSha256).toBe(sha(csv));
+    // A zip is read entry by entry, so it is hashed on its own; the same result.
+    const zipJob = await importToEnd(db, runner, zip, 'Your Orders.zip', 'Sam');
+    expect(zipJob).toMatchObject({ status: 'committed', sha256: sha(zip) });
+    // The same CSV again (same size): hashed before parsing, the original receipt.
+    const again = await runner.start(await stageBytes(db, csv, 'again.csv'));
+    await runner.whenIdle();
+    const seen = await runner.get(again.id);
+    expect(seen).toMatchObject({ status: 'already_imported', originalBatchId: csvJob.batchId });
+    expect(seen.preview).toBeUndefined();
+    // Other bytes of the same size as the zip: hashed first, then previewed as a new file.
+    const sameSize = new TextEncoder().encode(csv.slice(0, zip.length));
+    const other = await runner.start(await stageBytes(db, sameSize, 'Retail.OrderHistory.1.csv'));
+    await runner.whenIdle();
+    expect(await runner.get(other.id)).toMatchObject({ status: 'ready', sha256: sha(sameSize) });
   });
 
   it('resumes after the worker stopped mid-commit, from the last committed chunk, without duplicates', async () => {
@@ -172,6 +198,43 @@ describe('import job', () => {
     expect(batch.counts.parsed).toBe(31 + 32); // orders + items, each counted once
     const whole = amazonOrderHistoryParser.parse([{ path: 'Retail.OrderHistory.1.csv', text: () => csv }]);
     expect(whole.observations.find((o) => o.data.id === '111-1111111-1111111')?.data).toEqual(order?.data);
+  });
+
+  it('previews a second file against the connections that exist: key overlap, known and new records, the suggested target', async () => {
+    const db = await freshDb();
+    const runner = new ImportRunner(db, connectors);
+    const first = await importToEnd(db, runner, makeAmazonExportZip(), 'Your Orders.zip');
+    const stored = await db.records.where('connectionId').equals(first.connectionId!).count();
+    // The same rows as a bare CSV (other bytes, so not "seen before"), plus one order Gleaner has not seen.
+    const csv = new TextDecoder().decode(amazonExportCsvBytes()).replace(/\r?\n?$/, '\n');
+    const extra = `${csv}amazon.com,111-9999999-9999999,2023-10-01T10:00:00Z,,USD,1.00,0,0,0,1.00,1.00,0,B0NEWNEW01,New,1,Visa - 1234,Closed,Shipped,2023-10-02T10:00:00Z,Standard,"Dana Whitfield, 1 Main St",,,New Thing,,,,\n`;
+    const job = await runner.start(await stageBytes(db, extra, 'Retail.OrderHistory.1.csv'));
+    await runner.whenIdle();
+    const { preview } = await runner.get(job.id);
+    expect(preview?.suggestedConnectionId).toBe(first.connectionId);
+    expect(preview?.knownRecords).toBe(stored);
+    expect(preview?.newRecords).toBe(preview!.records - stored);
+    expect(preview?.newRecords).toBeGreaterThanOrEqual(1);
+    const candidate = preview?.candidates.find((entry) => entry.connectionId === first.connectionId);
+    expect(candidate).toMatchObject({ known: stored, compared: candidate!.overlap + 1 });
+  });
+
+  it('enters a large import into the change feed one row per chunk, a small one record by record', async () => {
+    const db = await freshDb();
+    const runner = new ImportRunner(db, connectors);
+    const small = await importToEnd(db, runner, makeAmazonExportZip(), 'Your Orders.zip');
+    const smallRows = await db.changes.filter((change) => change.batchId === small.batchId).toArray();
+    expect(smallRows.filter((change) => change.kind === 'record')).toHaveLength(small.recordsCommitted);
+    expect(smallRows.some((change) => change.kind === 'bulk')).toBe(false);
+
+    const large = await importToEnd(db, runner, amazonCsv(6000, 11), 'Retail.OrderHistory.1.csv', 'Sam');
+    expect(large.status).toBe('committed');
+    expect(large.preview!.records).toBeGreaterThan(10_000);
+    const largeRows = await db.changes.filter((change) => change.batchId === large.batchId).toArray();
+    const bulk = largeRows.filter((change) => change.kind === 'bulk');
+    expect(bulk).toHaveLength(large.chunksCommitted);
+    expect(largeRows.filter((change) => change.kind === 'record')).toHaveLength(0);
+    expect(bulk.reduce((sum, change) => sum + (change.count ?? 0), 0)).toBe(await db.records.where('connectionId').equals(large.connectionId!).count());
   });
 
   it('drops a job the owner cancels before confirming, even while it is being read', async () => {
