@@ -9,7 +9,8 @@ import { connectionForHint, renameConnection } from '../core/connections';
 import { coverageView, type StreamCoverage } from '../core/coverage';
 import { canonicalJson } from '../export/canonical-json';
 import { sha256Hex } from '../core/hash';
-import type { AcquisitionBatch, Connection, StoredRecord } from '../core/model';
+import type { AcquisitionBatch, Connection } from '../core/model';
+import { countConnectionRecords, pageRecords, streamsOf, type RecordPage } from '../db/record-index';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
@@ -129,12 +130,12 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
       const all = await db.connections.orderBy('id').toArray();
       return Promise.all(
         all.map(async (connection) => {
-          const records = await db.records.where('connectionId').equals(connection.id).toArray();
-          const tombstoned = records.filter((record) => record.tombstone).length;
+          // Counted on indexes: the popup asks on every open, and reading a million records would take seconds.
+          const counts = await countConnectionRecords(db, connection.id);
           return {
             ...connection,
-            visibleRecords: records.length - tombstoned,
-            tombstonedRecords: tombstoned,
+            visibleRecords: counts.all - counts.tombstoned,
+            tombstonedRecords: counts.tombstoned,
             batchCount: await db.batches.where('connectionId').equals(connection.id).count(),
           };
         }),
@@ -151,13 +152,10 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
       return batches.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
     },
 
-    async 'records.list'(request: ParsedRequestOf<'records.list'>): Promise<{ total: number; records: StoredRecord[] }> {
-      const all = await db.records.where('connectionId').equals(request.connectionId).toArray();
-      const matching = all
-        .filter((record) => (request.stream ? record.stream === request.stream : true))
-        .filter((record) => request.includeTombstoned || !record.tombstone)
-        .sort((a, b) => b.eventTime.localeCompare(a.eventTime) || a.key.localeCompare(b.key));
-      return { total: matching.length, records: matching.slice(request.offset, request.offset + request.limit) };
+    async 'records.list'(request: ParsedRequestOf<'records.list'>): Promise<RecordPage> {
+      // Paged on the event-time index: only the page's records are read.
+      const streams = request.stream ? [request.stream] : await streamsOf(db, request.connectionId);
+      return pageRecords(db, { connectionId: request.connectionId, streams, includeTombstoned: request.includeTombstoned, offset: request.offset, limit: request.limit });
     },
 
     async 'coverage.get'(request: ParsedRequestOf<'coverage.get'>): Promise<StreamCoverage[]> {

@@ -13,7 +13,8 @@ import { coverageView } from '../core/coverage';
 import type { CaptureSubmit, ParsedRequestOf } from '../messages/protocol';
 import { pauseReason, readCaptureSettings, withPause, writeCaptureSettings, type CaptureSettings, type PauseScope, type StorageAreaLike } from '../capture/settings';
 import { acknowledgeCanaryAlarm, checkCanary, localArea, memoryArea, type CanaryStatus } from './storage-guard';
-import { compareRecords, matchesFilter } from '../ui/records-filter';
+import { matchesFilter, searchWords } from '../ui/records-filter';
+import { pageRecords, scanRecords, streamsOf, tombstonedRecords } from '../db/record-index';
 import { RequestError, type CaptureContext, type CaptureReply } from './handlers';
 import { revokeServerLinkBeforeDelete } from './export-handlers';
 
@@ -306,23 +307,17 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
       const filter = { ...request };
       const matches = (record: StoredRecord) => matchesFilter(record, filter, describe(record));
       const label = (record: StoredRecord): LabelledRecord => ({ ...record, summary: describe(record) });
-      if (request.stream) {
-        // Newest first straight from the event-time index: only the page asked for is materialised,
-        // so a connection of hundreds of thousands of records stays responsive.
-        const range = () =>
-          db.records
-            .where('[connectionId+stream+eventTime]')
-            .between([request.connectionId, request.stream!, request.from ?? ''], [request.connectionId, request.stream!, `${request.to ?? '9999-12-31'}\uffff`], true, true);
-        const total = await range().filter(matches).count();
-        const page = await range().reverse().filter(matches).offset(request.offset).limit(request.limit).toArray();
-        return { total, records: page.map(label) };
-      }
-      const matching = (await db.records.where('connectionId').equals(request.connectionId).filter(matches).toArray()).sort(compareRecords);
-      return { total: matching.length, records: matching.slice(request.offset, request.offset + request.limit).map(label) };
+      const streams = request.stream ? [request.stream] : await streamsOf(db, request.connectionId);
+      const query = { connectionId: request.connectionId, streams, from: request.from, to: request.to, includeTombstoned: request.includeTombstoned, offset: request.offset, limit: request.limit };
+      // Kind, time range and gone-or-not are answered from indexes (only the page is read); words and methods
+      // are in the records themselves, so those filters read the kind’s records in the range, a chunk at a time.
+      const needsRecords = request.method !== 'any' || searchWords(request.text).length > 0;
+      const page = needsRecords ? await scanRecords(db, query, matches) : await pageRecords(db, query);
+      return { total: page.total, records: page.records.map(label) };
     },
 
     async 'coverage.tombstones'(request: ParsedRequestOf<'coverage.tombstones'>): Promise<{ stream: string; method: AcquisitionMethod; count: number }[]> {
-      const gone = await db.records.where('connectionId').equals(request.connectionId).filter((record) => !!record.tombstone).toArray();
+      const gone = await tombstonedRecords(db, request.connectionId);
       if (gone.length === 0) return [];
       const methodOf = new Map((await db.batches.where('connectionId').equals(request.connectionId).toArray()).map((batch) => [batch.id, batch.method]));
       const counts = new Map<string, { stream: string; method: AcquisitionMethod; count: number }>();

@@ -50,6 +50,9 @@ export interface MetaRow {
 
 export const DATABASE_NAME = 'gleaner';
 
+/** Compound index over tombstoned records only (v5): a record without `tombstone` has no `tombstone.at`, so no entry. */
+export const TOMBSTONE_INDEX = '[connectionId+stream+eventTime+tombstone.at]';
+
 export class GleanerDatabase extends Dexie {
   connections!: EntityTable<Connection, 'id'>;
   batches!: EntityTable<AcquisitionBatch, 'id'>;
@@ -87,6 +90,12 @@ export class GleanerDatabase extends Dexie {
     // v4 (2026-11-28): generated backups and uploaded backups waiting to be restored (export feature).
     this.version(4).stores({
       exportFiles: 'id, kind',
+    });
+    // v5 (2026-11-28, read side; the export feature's later changes continue at 6–9): records gain
+    // [connectionId+stream+eventTime+tombstone.at], which holds only tombstoned records (no tombstone, no entry),
+    // so counts and pages of visible records come from indexes, not from reading records (src/db/record-index.ts).
+    this.version(5).stores({
+      records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}`,
     });
   }
 }

@@ -68,8 +68,3 @@ export function matchesFilter(record: Pick<StoredRecord, 'stream' | 'key' | 'dat
   }
   return true;
 }
-
-/** Newest event first; undated last; then by key (the order `records.list` uses). */
-export function compareRecords(a: Pick<StoredRecord, 'eventTime' | 'key'>, b: Pick<StoredRecord, 'eventTime' | 'key'>): number {
-  return b.eventTime.localeCompare(a.eventTime) || a.key.localeCompare(b.key);
-}
