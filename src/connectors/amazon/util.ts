@@ -112,6 +112,8 @@ export interface Money {
  */
 export function parseMoney(text: string | null | undefined): Money | null {
   if (!text) return null;
+  const plain = plainAmount(text);
+  if (plain !== undefined) return plain;
   const m = /(-)?\s*([$£€¥]|\b[A-Z]{3}\b)?\s*(-)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d,])/.exec(text);
   if (!m) return null;
   const whole = Number((m[4] ?? '').replace(/,/g, ''));
@@ -123,6 +125,28 @@ export function parseMoney(text: string | null | undefined): Money | null {
   const currency = symbol ? (SYMBOL_CURRENCY[symbol] ?? (/^[A-Z]{3}$/.test(symbol) ? symbol : null)) : null;
   const display = cleanText(m[0], 64) ?? m[0];
   return { display, cents, currency };
+}
+
+/**
+ * The common case of an export cell, "23.99" or "7" (digits, optionally a dot and
+ * one or two digits), read without the regular expression; the same result as
+ * `parseMoney`'s general path. `undefined` for anything else.
+ */
+function plainAmount(text: string): Money | null | undefined {
+  const n = text.length;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && dot === -1 && i > 0) dot = i;
+    else if (c < 48 || c > 57) return undefined;
+  }
+  const wholeDigits = dot === -1 ? n : dot;
+  const fracDigits = dot === -1 ? 0 : n - dot - 1;
+  if (wholeDigits > 12 || (dot !== -1 && (fracDigits < 1 || fracDigits > 2))) return undefined;
+  const whole = Number(text.slice(0, wholeDigits));
+  if (whole > 1e11) return null;
+  const frac = fracDigits === 0 ? 0 : fracDigits === 1 ? Number(text[dot + 1]) * 10 : Number(text.slice(dot + 1));
+  return { display: text, cents: whole * 100 + frac, currency: null };
 }
 
 /** 123456 cents, 'USD' → "$1,234.56"; other currencies → "1,234.56 EUR"; unknown → "1,234.56". */

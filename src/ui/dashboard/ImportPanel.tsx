@@ -294,7 +294,7 @@ function Technical({ job }: { job: Job }) {
       <dl>
         <dt>File fingerprint (sha256)</dt>
         <dd>
-          <code>{job.sha256 ?? 'not yet computed'}</code>
+          <code>{job.sha256 ?? 'worked out when the import starts (no file you imported has this size)'}</code>
         </dd>
         <dt>Import job</dt>
         <dd>

@@ -32,7 +32,7 @@ describe('import job', () => {
     await runner.whenIdle();
     const ready = await runner.get(job.id);
     expect(ready.status).toBe('ready');
-    expect(ready.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(ready.sha256).toBeUndefined(); // a size never imported: hashed when the commit starts
     expect(ready.preview).toMatchObject({
       connectorKey: 'amazon',
       format: 'csv',
@@ -84,16 +84,21 @@ describe('import job', () => {
     expect(await db.batches.count()).toBe(1);
   });
 
-  it('hashes a file of a size never imported while previewing it (one read), and the hash is its sha256', async () => {
+  it('hashes a file of a size never imported when its commit starts, not before the preview; the hash is its sha256', async () => {
     const db = await freshDb();
     const runner = new ImportRunner(db, connectors);
     const csv = amazonCsv(300, 5);
     const zip = makeAmazonExportZip();
     const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+    const previewed = await runner.start(await stageBytes(db, csv, 'Retail.OrderHistory.1.csv'));
+    await runner.whenIdle();
+    const previewedJob = await runner.get(previewed.id);
+    expect(previewedJob.status).toBe('ready');
+    expect(previewedJob.sha256).toBeUndefined();
+    await runner.discard(previewed.id);
     const csvJob = await importToEnd(db, runner, csv, 'Retail.OrderHistory.1.csv');
     expect(csvJob).toMatchObject({ status: 'committed', sha256: sha(csv) });
     expect((await db.batches.get(csvJob.batchId!))!.artifactSha256).toBe(sha(csv));
-    // A zip is read entry by entry, so it is hashed on its own; the same result.
     const zipJob = await importToEnd(db, runner, zip, 'Your Orders.zip', 'Sam');
     expect(zipJob).toMatchObject({ status: 'committed', sha256: sha(zip) });
     // The same CSV again (same size): hashed before parsing, the original receipt.
@@ -103,10 +108,30 @@ describe('import job', () => {
     expect(seen).toMatchObject({ status: 'already_imported', originalBatchId: csvJob.batchId });
     expect(seen.preview).toBeUndefined();
     // Other bytes of the same size as the zip: hashed first, then previewed as a new file.
-    const sameSize = new TextEncoder().encode(csv.slice(0, zip.length));
+    const sameSize = new TextEncoder().encode(csv).slice(0, zip.length);
     const other = await runner.start(await stageBytes(db, sameSize, 'Retail.OrderHistory.1.csv'));
     await runner.whenIdle();
     expect(await runner.get(other.id)).toMatchObject({ status: 'ready', sha256: sha(sameSize) });
+  });
+
+  it('two uploads of one new file, both previewed before either commits: the second ends with the first one’s receipt', async () => {
+    const db = await freshDb();
+    const runner = new ImportRunner(db, connectors);
+    const csv = amazonCsv(200, 9);
+    const first = await runner.start(await stageBytes(db, csv, 'Retail.OrderHistory.1.csv'));
+    const second = await runner.start(await stageBytes(db, csv, 'Retail.OrderHistory.1 (1).csv'));
+    await runner.whenIdle();
+    expect((await runner.get(second.id)).status).toBe('ready');
+    await runner.confirm(first.id, { newConnection: { accountName: 'Dana' } });
+    await runner.whenIdle();
+    const committed = await runner.get(first.id);
+    expect(committed.status).toBe('committed');
+    const recordsBefore = await db.records.count();
+    await runner.confirm(second.id, { connectionId: committed.connectionId! });
+    await runner.whenIdle();
+    expect(await runner.get(second.id)).toMatchObject({ status: 'already_imported', originalBatchId: committed.batchId });
+    expect(await db.batches.count()).toBe(1);
+    expect(await db.records.count()).toBe(recordsBefore);
   });
 
   it('resumes after the worker stopped mid-commit, from the last committed chunk, without duplicates', async () => {

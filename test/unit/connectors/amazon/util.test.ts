@@ -46,6 +46,19 @@ describe('parseMoney', () => {
 
   it.each(['Not Available', '', 'free'])('rejects %j', (text) => expect(parseMoney(text)).toBeNull());
 
+  it('reads a plain export amount ("23.99", "7", "1234567.5") exactly as the general path does', () => {
+    const amount = fc.tuple(fc.stringMatching(/^\d{1,14}$/), fc.option(fc.stringMatching(/^\d{0,3}$/))).map(([whole, frac]) => (frac === null ? whole : `${whole}.${frac}`));
+    fc.assert(
+      fc.property(amount, (text) => {
+        // A leading space takes the general (regular expression) path; the answer must not differ.
+        expect(parseMoney(text)).toEqual(parseMoney(` ${text}`));
+      }),
+      { numRuns: 500 },
+    );
+    expect(parseMoney('123456789012.5')).toBeNull();
+    expect(parseMoney('7.5')).toEqual({ display: '7.5', cents: 750, currency: null });
+  });
+
   it('round-trips formatCents', () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e10, max: 1e10 }), (cents) => {
