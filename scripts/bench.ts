@@ -4,7 +4,13 @@
  * so runs can be compared.
  *
  * `BENCH_ONLY=import` or `BENCH_ONLY=export` runs one part;
- * `GLEANER_BENCH_SCALE=0.25` shrinks the import sizes for a quick look.
+ * `GLEANER_BENCH_SCALE=0.25` shrinks the import sizes for a quick look;
+ * `BENCH_PREVIEW_ONLY=1` times the 200k preview alone; `BENCH_SKIP_MERGE=1`
+ * leaves out the 1M-record merge (its seeding is most of the run);
+ * `BENCH_PROFILE=<dir>` writes CPU profiles of the worker per phase and prints
+ * the top self-time functions (build a readable copy first:
+ * `GLEANER_OUT_DIR=.output-profile GLEANER_NO_MINIFY=1 npx wxt build`, then
+ * run with the same `GLEANER_OUT_DIR`).
  */
 import { runImportBench } from './bench/import';
 import { runExportBench } from './bench/export';
