@@ -460,14 +460,9 @@ export class ImportRunner {
   private async commitPass(job: ImportJobRow): Promise<void> {
     if (!job.sha256) {
       // Hashed here, not before the preview: the owner sees the preview sooner, and the hash (~0.6 s per
-      // 100 MB) is a fraction of a percent of a commit that size. A copy imported meanwhile (same file,
-      // two uploads) still ends with its original receipt.
+      // 100 MB) is a fraction of a percent of a commit that size. A copy committed meanwhile (same file,
+      // two uploads) is caught by `beginBatch` below, which answers with the original receipt.
       const sha256 = await this.hashWhole(job, await this.stagedSource(job));
-      const original = await this.db.batches.where('[connectionId+artifactSha256]').equals([job.connectionId!, sha256]).first();
-      if (original?.status === 'committed') {
-        await this.update(job.id, { status: 'already_imported', sha256, originalBatchId: original.id, finishedAt: new Date().toISOString() });
-        return;
-      }
       await this.update(job.id, { sha256 });
       job = { ...job, sha256 };
     }

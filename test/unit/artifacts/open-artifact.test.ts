@@ -16,6 +16,7 @@ import { decodeText } from '../../../src/artifacts/text';
 import { isSafeEntryName } from '../../../src/artifacts/zip-reader';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
 import { testStreams } from '../../support/streams';
+import { rejectionOf } from '../../support/errors';
 
 /** Claims `orders.<n>.csv` by name, but only content starting with the `id` header counts. */
 const parser: ChunkedArtifactParser & { chunksParsed: number } = {
@@ -60,15 +61,7 @@ async function ids(opened: OpenedArtifact): Promise<string[]> {
   return out;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ArtifactError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ArtifactError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, ArtifactError);
 
 describe('openArtifact', () => {
   it('reads a bare file by its content whatever its name, dropping a UTF-8 BOM', async () => {

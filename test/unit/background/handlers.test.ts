@@ -1,6 +1,5 @@
 // @vitest-environment happy-dom
 /** The background's handlers against a real (fake-indexeddb) database and the real Amazon connector. */
-import { Blob as NodeBlob } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { createHandlers, RequestError } from '../../../src/background/handlers';
 import { createImportHandlers, importRunnerFor } from '../../../src/background/import-handlers';
@@ -11,6 +10,8 @@ import { amazonMeta } from '../../../src/connectors/amazon/meta';
 import { requestSchemas } from '../../../src/messages/protocol';
 import { amazonExportCsvBytes, expectations, makeAmazonExportZip, readAmazonFixture, type AmazonPageFixture } from '../../fixtures/amazon';
 import { freshDb } from '../../support/streams';
+import { rejectionOf } from '../../support/errors';
+import { stageBytes } from '../import/support';
 import type { GleanerDatabase } from '../../../src/db/database';
 
 function captureOf(fixture: AmazonPageFixture) {
@@ -20,21 +21,7 @@ function captureOf(fixture: AmazonPageFixture) {
   return { url, request: requestSchemas['capture.submit'].parse(toSubmission(target, new URL(url), amazonPageExtractor.extract(doc, new URL(url)))) };
 }
 
-async function stage(db: GleanerDatabase, bytes: Uint8Array, fileName: string) {
-  const id = `stg_${Math.random().toString(36).slice(2)}`;
-  await db.staged.put({ id, fileName, sizeBytes: bytes.length, stagedAt: new Date().toISOString(), blob: new NodeBlob([bytes]) as unknown as Blob }); // Node's Blob survives fake-indexeddb's structured clone
-  return id;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error('expected a RequestError');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, RequestError);
 
 describe('capture.submit', () => {
   it('accepts a capture from a tab on the connector’s host and routes it by account', async () => {
@@ -103,7 +90,7 @@ describe('importing a staged file through the job messages', () => {
     await handlers['capture.submit'](dana.request, { senderTabUrl: dana.url });
     const sam = captureOf('orders-2024-sam.html');
     await handlers['capture.submit'](sam.request, { senderTabUrl: sam.url });
-    const stagedId = await stage(db, makeAmazonExportZip(), 'Your Orders.zip');
+    const stagedId = await stageBytes(db, makeAmazonExportZip(), 'Your Orders.zip');
     const started = await handlers['import.start']({ stagedId });
     await settle();
     const ready = await handlers['import.get']({ jobId: started.id });
@@ -125,7 +112,7 @@ describe('importing a staged file through the job messages', () => {
     expect(await db.records.count()).toBe(recordsBefore + committed.receipt!.counts.new);
     expect(await db.staged.count()).toBe(0);
     // The same bytes again, under another name: the original receipt, nothing parsed or stored.
-    const again = await handlers['import.start']({ stagedId: await stage(db, makeAmazonExportZip(), 'copy.zip') });
+    const again = await handlers['import.start']({ stagedId: await stageBytes(db, makeAmazonExportZip(), 'copy.zip') });
     await settle();
     const seen = await handlers['import.get']({ jobId: again.id });
     expect(seen).toMatchObject({ status: 'already_imported', connectionId: committed.connectionId, receipt: { id: committed.receipt!.id } });
@@ -136,7 +123,7 @@ describe('importing a staged file through the job messages', () => {
   it('binds a new connection to the account the owner names, so that account’s pages join it later', async () => {
     const db = await freshDb();
     const { handlers, settle } = importSetup(db);
-    const job = await handlers['import.start']({ stagedId: await stage(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv') });
+    const job = await handlers['import.start']({ stagedId: await stageBytes(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv') });
     await settle();
     await handlers['import.confirm']({ jobId: job.id, target: { newConnection: { accountName: '  Dana ' } } });
     await settle();
@@ -152,7 +139,7 @@ describe('importing a staged file through the job messages', () => {
     const db = await freshDb();
     const { handlers, settle } = importSetup(db);
     await db.connections.add({ id: 'con_other', connectorKey: 'netflix', accountKey: 'x', accountLabel: 'x', accountEvidence: 'x', displayName: 'x', createdAt: '' });
-    const job = await handlers['import.start']({ stagedId: await stage(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv') });
+    const job = await handlers['import.start']({ stagedId: await stageBytes(db, amazonExportCsvBytes(), 'Retail.OrderHistory.1.csv') });
     await settle();
     const badTarget = await rejection(handlers['import.confirm']({ jobId: job.id, target: { connectionId: 'con_other' } }));
     expect(badTarget.code).toBe('bad_target');
