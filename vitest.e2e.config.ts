@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.ts'],
+    // The export tests' peer is the real PDPP reference server (../shared/pdpp-reference): built once here.
+    globalSetup: ['test/e2e/support/global-setup.ts'],
     environment: 'node',
     fileParallelism: false,
     testTimeout: 90_000,

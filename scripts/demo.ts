@@ -1,19 +1,27 @@
 /**
  * `npm run demo`: the walking skeleton's story, in headless Chromium with the
  * built extension, against local fixtures (no accounts, no display, no
- * network). Prints what Gleaner holds afterwards and exits non-zero if the
- * story breaks.
+ * network), ending with an export to the real PDPP reference server on this
+ * computer (../shared/pdpp-reference) and what the owner reads back from it.
+ * Prints in the owner's words (ids only on "technical" lines) and exits
+ * non-zero if the story breaks.
  */
 import { AMAZON_EXPORT_ZIP_NAME, expectations, makeAmazonExportZip } from '../test/fixtures/amazon';
 import { browseAmazon } from '../test/e2e/pages/amazon-site';
 import { DashboardPage } from '../test/e2e/pages/dashboard-page';
 import { launchWithServerAccess } from '../test/e2e/pages/server-browser';
-import { extensionVisible, serverVisible } from '../test/e2e/pages/server-receiver';
-import { startReceiver } from '../test/receiver/server';
+import { extensionVisible, linkOf, ownerVisible } from '../test/e2e/pages/server-readback';
+import { buildReferenceServer, startReferenceServer } from '../test/support/pdpp-reference';
 import { canonicalJson } from '../src/export/canonical-json';
 import { getCoverage, listBatches, listConnections, listRecords } from '../test/e2e/support/api';
 import { chromiumPath, MISSING_BROWSER_MESSAGE } from '../test/e2e/support/browser';
-import { formatWindow, methodLabel, summariseCounts } from '../src/ui/format';
+import { formatWindow, methodLabel, plural, summariseCounts } from '../src/ui/format';
+import { amazonOwnerCopy } from '../src/connectors/amazon';
+import type { AcquisitionMethod } from '../src/core/model';
+
+const NOUNS = amazonOwnerCopy.streamNouns as Record<string, { one: string; other: string }>;
+const noun = (stream: string, count: number) => plural(count, NOUNS[stream]?.one ?? 'record', NOUNS[stream]?.other ?? 'records');
+const COMPLETENESS = { full: 'complete', partial: 'partly seen' } as const;
 
 const problems: string[] = [];
 function check(ok: boolean, what: string) {
@@ -26,9 +34,10 @@ async function main() {
     console.error(MISSING_BROWSER_MESSAGE);
     process.exit(1);
   }
+  console.log('Preparing a personal server on this computer (the PDPP reference server; the first run builds it, about two minutes)…');
+  await buildReferenceServer();
   // The built extension, with the personal server's address (127.0.0.1) allowed as the owner would at link time.
-  const session = await launchWithServerAccess();
-  const server = await startReceiver();
+  const [session, server] = await Promise.all([launchWithServerAccess(), startReferenceServer()]);
   try {
     console.log('Gleaner demo: Dana imports her Amazon export, then browses Your Orders; Sam browses his.\n');
     const dashboard = await DashboardPage.open(session);
@@ -45,28 +54,29 @@ async function main() {
     await browseAmazon(session, 'orders-2024-sam.html');
 
     const connections = await listConnections(session);
-    console.log(`Connections (${connections.length})`);
+    console.log(`What Gleaner keeps: ${plural(connections.length, 'account', 'accounts')}`);
     for (const connection of connections) {
-      console.log(`\n== ${connection.displayName}  [account: ${connection.accountLabel}; ${connection.accountEvidence}]`);
-      console.log('   Batches:');
+      console.log(`\n== ${connection.displayName}  (how Gleaner knows the account: ${connection.accountEvidence})`);
+      console.log('   Where the records came from:');
       for (const batch of (await listBatches(session, connection.id)).reverse()) {
         const source = batch.provenance.kind === 'artifact' ? batch.provenance.fileName : batch.provenance.pageUrl;
         const window = batch.coverage.find((claim) => claim.stream === 'orders');
-        console.log(`   - ${batch.method.padEnd(16)} ${source}`);
-        console.log(`     window: ${window ? `${formatWindow(window.start, window.end)} (${window.completeness})` : 'none'}; ${summariseCounts(batch.counts)}${batch.recaptureCount ? `; re-seen unchanged ${batch.recaptureCount}x` : ''}`);
+        console.log(`   - ${methodLabel(batch.method)}: ${source}`);
+        console.log(`     orders ${window ? `${formatWindow(window.start, window.end)} (${COMPLETENESS[window.completeness]})` : 'none'}; ${summariseCounts(batch.counts)}${batch.recaptureCount ? `; seen again unchanged ${batch.recaptureCount}×` : ''}`);
       }
-      console.log('   Visible records:');
+      const parts: string[] = [];
       for (const stream of ['orders', 'order_items']) {
         const visible = await listRecords(session, connection.id, stream);
         const all = await listRecords(session, connection.id, stream, true);
         const both = visible.filter((record) => record.methods.length > 1).length;
-        console.log(`   - ${stream.padEnd(12)} ${String(visible.length).padStart(3)} visible (${all.length - visible.length} marked gone, ${both} seen by both page and export)`);
+        parts.push(`${noun(stream, visible.length)} (${all.length - visible.length} gone, ${both} seen both on a page and in the export)`);
       }
-      console.log('   Covered windows:');
+      console.log(`   Kept: ${parts.join(' · ')}`);
+      console.log('   Covered:');
       for (const entry of await getCoverage(session, connection.id)) {
         for (const method of entry.methods) {
-          const windows = method.windows.map((window) => `${formatWindow(window.start, window.end)} (${window.completeness})`).join(', ');
-          console.log(`   - ${entry.stream.padEnd(12)} ${methodLabel(method.method).padEnd(26)} ${windows}`);
+          const windows = method.windows.map((window) => `${formatWindow(window.start, window.end)} (${COMPLETENESS[window.completeness]})`).join(', ');
+          console.log(`   - ${NOUNS[entry.stream]?.other ?? entry.stream}, ${methodLabel(method.method as AcquisitionMethod).toLowerCase()}: ${windows}`);
         }
       }
     }
@@ -88,36 +98,34 @@ async function main() {
     check(again.outcome === 'already_imported' && again.batchId === receipt.batchId, 'the same file twice returned the original receipt');
     if (sam) check((await listRecords(session, sam.id, 'orders')).length === expectations.pages['orders-2024-sam.html'].orderIds.length, "Sam's orders stayed in Sam's connection");
 
-    console.log(`\n6. Dana and Sam link their connections to a personal server on this computer (${server.origin}), one click each, and export.`);
-    for (const connection of connections) await session.call('export.link', { connectionId: connection.id, serverOrigin: server.origin });
+    console.log('\n6. Dana and Sam link their connections to their personal server on this computer, one click each, and export.');
+    for (const connection of connections) await session.call('export.link', { connectionId: connection.id, serverOrigin: server.asUrl });
     const results = await session.call<{ connectionId: string; status: string; acceptedRecords: number; sent: number }[]>('export.now', {});
-    const statuses = await session.call<{ connectionId: string; displayName: string; link?: { connectorInstanceId: string; sourceInstanceId: string; localBindingName: string } }[]>('export.status');
-    console.log('\nWhat the server holds');
-    for (const entry of statuses) {
-      const result = results.find((candidate) => candidate.connectionId === entry.connectionId);
-      const link = entry.link;
-      if (!link) continue;
-      const held = [...(server.state.records.get(link.connectorInstanceId)?.values() ?? [])];
-      const byStream = new Map<string, number>();
-      for (const record of held) byStream.set(record.stream, (byStream.get(record.stream) ?? 0) + 1);
-      console.log(`\n== ${entry.displayName}  [server connection ${link.connectorInstanceId}, account "${link.localBindingName}"]`);
-      console.log(`   export: ${result?.status}, ${result?.acceptedRecords} records in ${result?.sent} request(s)`);
-      for (const [stream, count] of [...byStream].sort()) console.log(`   - ${stream.padEnd(20)} ${String(count).padStart(3)}`);
-      for (const record of held.filter((candidate) => candidate.stream === 'acquisition_batches')) {
-        const receipt = record.data as { method: string; provenance: { kind: string; fileName?: string; pageUrl?: string }; counts: { new: number } };
-        console.log(`     receipt ${receipt.method.padEnd(16)} ${receipt.provenance.fileName ?? receipt.provenance.pageUrl} (${receipt.counts.new} new)`);
+    console.log('\nWhat the owner reads back from the personal server');
+    const readBack = new Map<string, boolean>();
+    for (const connection of connections) {
+      const link = await linkOf(session, connection.id);
+      const result = results.find((candidate) => candidate.connectionId === connection.id);
+      const held = await ownerVisible(server, link);
+      const receipts = await server.ownerRecords('acquisition_batches', link.connectorId, link.connectorInstanceId);
+      const counts = ['orders', 'order_items'].map((stream) => noun(stream, held.filter((record) => record.stream === stream).length));
+      console.log(`\n== ${connection.displayName}: ${counts.join(' · ')}, ${plural(receipts.length, 'receipt', 'receipts')}`);
+      console.log(`   ${result?.status === 'active' ? 'Everything is on the server' : 'Not everything arrived'} (${plural(result?.acceptedRecords ?? 0, 'record', 'records')} sent in ${plural(result?.sent ?? 0, 'request', 'requests')})`);
+      for (const receipt of receipts) {
+        const data = receipt.data as { method: AcquisitionMethod; provenance: { fileName?: string; pageUrl?: string }; counts: { new: number } };
+        console.log(`   - ${methodLabel(data.method)}: ${data.provenance.fileName ?? data.provenance.pageUrl} (${data.counts.new} new)`);
       }
+      console.log(`   technical: server connection ${link.connectorInstanceId}, account name on the server "${link.localBindingName}", connector ${link.connectorId}`);
+      // Compared as canonical JSON: the same records with the same data, whatever the key order.
+      readBack.set(connection.id, canonicalJson(held) === canonicalJson(await extensionVisible(session, connection.id)));
     }
     console.log('\nExport checks');
     check(results.length === connections.length && results.every((result) => result.status === 'active'), 'both connections exported completely');
-    check(new Set(statuses.map((entry) => entry.link?.sourceInstanceId)).size === connections.length, 'two accounts are two source instances on the server');
-    for (const entry of statuses) {
-      if (!entry.link) continue;
-      // Compared as canonical JSON: the same records with the same data, whatever the key order.
-      const same = canonicalJson(await serverVisible(server.origin, entry.link.connectorInstanceId)) === canonicalJson(await extensionVisible(session, entry.connectionId));
-      check(same, `the server's records equal ${entry.displayName}'s visible records (stream, key, data)`);
-    }
-    check(![...server.state.batches.values()].some((batch) => batch.record_count === 0) && server.state.requestLog.every((entry) => entry.status !== 409), 'no batch conflicted');
+    const onServer = (await server.connections()).filter((connection) => connection.connector_id === 'gleaner-amazon');
+    check(onServer.length === connections.length, 'two accounts are two connections on the server');
+    for (const connection of connections) check(readBack.get(connection.id) === true, `what the owner reads back equals what Gleaner shows for ${connection.displayName} (every order and item, every field)`);
+    const batches = (await Promise.all(connections.map((connection) => session.call<{ status: string }[]>('export.batches', { connectionId: connection.id })))).flat();
+    check(batches.length > 0 && batches.every((batch) => batch.status === 'accepted'), 'the server accepted every batch (none refused, none conflicting)');
   } finally {
     await session.close();
     await server.close();

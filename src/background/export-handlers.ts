@@ -9,7 +9,7 @@ import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { originPermissionPattern, type FetchLike } from '../export/client';
-import { drainAll, drainConnection, ExportError, linkConnection, readSettings, unlinkConnection, writeSettings, type DrainResult, type ExportDeps, type TokenStore } from '../export/exporter';
+import { drainAll, drainConnection, ExportError, linkConnection, readSettings, retrySetAside, unlinkConnection, writeSettings, type DrainResult, type ExportDeps, type TokenStore } from '../export/exporter';
 import { pendingCounts } from '../export/outbox';
 import { buildManifests, type ConnectorManifest } from '../export/manifest';
 import { BackupError, createBackup, restoreBackup, type BackupCounts, type RestoreReport } from '../export/backup';
@@ -166,6 +166,10 @@ export function createExportHandlers(db: GleanerDatabase, connectors: readonly C
 
     async 'export.now'(request: ParsedRequestOf<'export.now'>): Promise<DrainResult[]> {
       return owned(async () => (request.connectionId ? [await drainConnection(deps(), request.connectionId)] : drainAll(deps())));
+    },
+
+    async 'export.retry'(request: ParsedRequestOf<'export.retry'>): Promise<DrainResult> {
+      return owned(() => retrySetAside(deps(), request.connectionId));
     },
 
     async 'export.batches'(request: ParsedRequestOf<'export.batches'>): Promise<ExportBatchSummary[]> {

@@ -87,11 +87,8 @@ export async function callServer(fetchImpl: FetchLike, origin: string, options: 
       json = undefined;
     }
     const envelope = (json as { error?: { code?: unknown; message?: unknown; request_id?: unknown } } | undefined)?.error;
-    const requestId =
-      (typeof envelope?.request_id === 'string' ? envelope.request_id : undefined) ??
-      (typeof (json as { request_id?: unknown } | undefined)?.request_id === 'string' ? ((json as { request_id: string }).request_id) : undefined) ??
-      response.headers.get('x-request-id') ??
-      undefined;
+    // The server names every answer in the `request-id` header (201 bodies carry none); error bodies repeat it.
+    const requestId = response.headers.get('request-id') ?? (typeof envelope?.request_id === 'string' ? envelope.request_id : undefined);
     return {
       answer: {
         status: response.status,

@@ -1,199 +1,20 @@
 /**
- * Linking connections to the owner's personal server and draining their
- * outboxes. Browser-free: the token store, permission check, fetch, clock and
- * sleep are injected, so unit tests drive it against the local test receiver.
+ * Draining connections' outboxes to the owner's personal server, in order.
+ * Browser-free: the token store, permission check, fetch, clock and sleep are
+ * injected (deps.ts), so unit tests drive it over HTTP. Linking is link.ts.
  */
 import Dexie from 'dexie';
-import type { GleanerDatabase } from '../db/database';
-import type { ConnectorDefinition } from '../connectors/types';
-import { buildManifest } from './manifest';
-import { callServer, describeAnswer, isLoopbackHost, normaliseOrigin, type CallResult, type FetchLike } from './client';
-import { acceptedPrefixSeq, buildNextBatch, DEFAULT_LIMITS, ingestBody, pendingCounts, type BatchLimits } from './outbox';
+import { buildManifest, RECEIPT_STREAM } from './manifest';
+import { callServer, describeAnswer, type CallResult } from './client';
+import { connectorOf, limitsFor, now, ok, type ExportDeps } from './deps';
+import { registerManifest, unlinkConnection } from './link';
+import { acceptedPrefixSeq, buildNextBatch, ingestBody, pendingCounts, refreshSetAside } from './outbox';
 import { backoffMs, classify, MAX_ATTEMPTS, type Outcome } from './retry';
 import type { ExportBatchRow, ExportLinkRow, LinkStatus } from './types';
+import type { StreamDefinition } from '../connectors/types';
 
-/** Where device tokens live: `browser.storage.local` in the extension, a Map in tests. Never the database. */
-export interface TokenStore {
-  get(connectionId: string): Promise<string | undefined>;
-  set(connectionId: string, token: string): Promise<void>;
-  remove(connectionId: string): Promise<void>;
-}
-
-export interface ExportDeps {
-  db: GleanerDatabase;
-  connectors: readonly ConnectorDefinition[];
-  tokens: TokenStore;
-  /** Does Gleaner hold host permission for this origin? */
-  hasOriginPermission(origin: string): Promise<boolean>;
-  fetch: FetchLike;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** A retry due later than this is left to the alarm instead of waited for in the worker. */
-  maxInlineWaitMs?: number;
-  /** Called when a retry is due at `at` (ms), so the background can set an alarm. */
-  scheduleRetry?: (at: number) => void;
-  agentVersion?: string;
-  /** Overrides of the batch limits (tests). */
-  limits?: Partial<BatchLimits>;
-}
-
-/** An owner-facing refusal; `code` is stable for automation. */
-export class ExportError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ExportError';
-  }
-}
-
-export const SETTINGS_KEY = 'export.settings';
-export interface ExportSettings {
-  serverOrigin?: string;
-  /** Records per batch (1–5000); default Gleaner's 5,000. */
-  batchRecords?: number;
-}
-
-export async function readSettings(db: GleanerDatabase): Promise<ExportSettings> {
-  return ((await db.meta.get(SETTINGS_KEY))?.value as ExportSettings | undefined) ?? {};
-}
-
-export async function writeSettings(db: GleanerDatabase, patch: ExportSettings): Promise<ExportSettings> {
-  const next = { ...(await readSettings(db)), ...patch };
-  await db.meta.put({ key: SETTINGS_KEY, value: next });
-  return next;
-}
-
-export async function limitsFor(db: GleanerDatabase): Promise<BatchLimits> {
-  const settings = await readSettings(db);
-  return { ...DEFAULT_LIMITS, maxRecords: settings.batchRecords ?? DEFAULT_LIMITS.maxRecords };
-}
-
-const DEVICE_LABEL = 'Gleaner (browser extension)';
-
-function refusal(result: CallResult, what: string): string {
-  const id = result.requestId ? ` (server request ${result.requestId})` : '';
-  return `${what}: ${describeAnswer(result.answer)}${id}.`;
-}
-
-function ok(result: CallResult): boolean {
-  return !('transportError' in result.answer) && result.answer.status >= 200 && result.answer.status < 300;
-}
-
-/**
- * Links a connection: registers the connector's manifest when the server
- * allows it, mints an enrollment code itself on a loopback server with open
- * owner routes (one-click) or uses the owner's code, enrolls, and stores the
- * device token in the token store only.
- */
-export async function linkConnection(deps: ExportDeps, request: { connectionId: string; serverOrigin: string; enrollmentCode?: string }): Promise<ExportLinkRow> {
-  const { db } = deps;
-  let origin: string;
-  try {
-    origin = normaliseOrigin(request.serverOrigin);
-  } catch (error) {
-    throw new ExportError('bad_server_address', (error as Error).message);
-  }
-  const connection = await db.connections.get(request.connectionId);
-  if (!connection) throw new ExportError('unknown_connection', 'That connection no longer exists.');
-  const connector = deps.connectors.find((candidate) => candidate.key === connection.connectorKey);
-  if (!connector) throw new ExportError('unknown_connector', 'Gleaner no longer has this connection’s connector.');
-  if (!(await deps.hasOriginPermission(origin))) {
-    throw new ExportError('server_permission_needed', `Gleaner needs your permission to reach ${origin}. Click “Link” again and choose Allow.`);
-  }
-  const manifest = await buildManifest(connector);
-  const bindingName = connection.accountKey ?? connection.id;
-  const code = request.enrollmentCode?.trim();
-  const oneClick = !code;
-  if (oneClick && !isLoopbackHost(new URL(origin).hostname)) {
-    throw new ExportError('code_needed', 'Create an enrollment code on your server for this account, then paste it here.');
-  }
-
-  // Register the manifest when the server lets us (open on a local server); a protected server keeps its own registration.
-  const registration = await callServer(deps.fetch, origin, { method: 'POST', path: '/connectors', body: manifest });
-  if ('transportError' in registration.answer) throw new ExportError('server_unreachable', `Gleaner could not reach ${origin}. Check the address and that the server is running.`);
-  if (!ok(registration) && oneClick) {
-    throw new ExportError(registration.answer.status === 401 || registration.answer.status === 403 ? 'code_needed' : 'server_refused', registration.answer.status === 401 || registration.answer.status === 403 ? 'Your server asks for an enrollment code: create one there for this account and paste it here.' : refusal(registration, 'Your server did not accept Gleaner’s description of this connection'));
-  }
-
-  let enrollmentCode = code;
-  if (!enrollmentCode) {
-    const minted = await callServer(deps.fetch, origin, {
-      method: 'POST',
-      path: '/_ref/device-exporters/enrollment-codes',
-      body: { connector_id: connector.key, local_binding_name: bindingName, display_name: connection.displayName.slice(0, 200), expires_in_seconds: 300 },
-    });
-    if (!ok(minted)) {
-      const status = 'status' in minted.answer ? minted.answer.status : 0;
-      throw new ExportError(status === 401 || status === 403 ? 'code_needed' : 'server_refused', status === 401 || status === 403 ? 'Your server asks for an enrollment code: create one there for this account and paste it here.' : refusal(minted, 'Your server could not create a link code'));
-    }
-    enrollmentCode = String((minted.json as { enrollment_code?: unknown }).enrollment_code ?? '');
-  }
-
-  const enrolled = await callServer(deps.fetch, origin, { method: 'POST', path: '/_ref/device-exporters/enroll', protocol: true, body: { enrollment_code: enrollmentCode, device_label: DEVICE_LABEL } });
-  if (!ok(enrolled)) {
-    const answer = enrolled.answer;
-    const status = 'status' in answer ? answer.status : 0;
-    const message =
-      status === 400 ? 'That code is unknown or was already used. Create a new one on your server.'
-      : status === 410 ? 'That code has expired. Create a new one on your server.'
-      : status === 409 && 'errorCode' in answer && answer.errorCode === 'collector_protocol_mismatch' ? 'Your server speaks a different version of the export protocol than Gleaner.'
-      : status === 409 ? 'That code was already used by another browser. Create a new one on your server.'
-      : refusal(enrolled, 'Linking did not work');
-    throw new ExportError('enroll_failed', message);
-  }
-  const reply = enrolled.json as { device_id: string; device_token: string; source_instance_id: string; connector_instance_id: string; connector_id: string; local_binding_name: string };
-  if (!reply?.device_token || !reply.device_id || !reply.source_instance_id) throw new ExportError('enroll_failed', 'Your server’s answer to linking was incomplete.');
-
-  const previous = await db.exportLinks.get(connection.id);
-  // The same server and account again (e.g. after a revoked token): keep the plan, so nothing is sent twice or skipped.
-  const keepPlan = !!previous && previous.serverOrigin === origin && previous.localBindingName === reply.local_binding_name;
-  const link: ExportLinkRow = {
-    connectionId: connection.id,
-    serverOrigin: origin,
-    deviceId: reply.device_id,
-    sourceInstanceId: reply.source_instance_id,
-    connectorInstanceId: reply.connector_instance_id,
-    connectorId: reply.connector_id ?? connector.key,
-    localBindingName: reply.local_binding_name ?? bindingName,
-    linkedAt: new Date(now(deps)).toISOString(),
-    status: 'active',
-    manifestVersion: manifest.version,
-    plannedThroughSeq: keepPlan ? previous.plannedThroughSeq : 0,
-    nextBatchSeq: keepPlan ? previous.nextBatchSeq : 0,
-    snapshot: keepPlan ? previous.snapshot : undefined,
-    cursorSeq: keepPlan ? previous.cursorSeq : 0,
-    acceptedBatches: keepPlan ? previous.acceptedBatches : 0,
-    acceptedRecords: keepPlan ? previous.acceptedRecords : 0,
-    lastSuccessAt: keepPlan ? previous.lastSuccessAt : undefined,
-  };
-  await deps.tokens.set(connection.id, reply.device_token);
-  await db.transaction('rw', [db.exportLinks, db.exportBatches], async () => {
-    if (!keepPlan) await db.exportBatches.where('[connectionId+seq]').between([connection.id, Dexie.minKey], [connection.id, Dexie.maxKey]).delete();
-    await db.exportLinks.put(link);
-  });
-  return link;
-}
-
-/** Unlinks: tells the server to revoke this browser's token (best effort), forgets the token and the outbox. */
-export async function unlinkConnection(deps: ExportDeps, connectionId: string): Promise<void> {
-  const link = await deps.db.exportLinks.get(connectionId);
-  const token = await deps.tokens.get(connectionId);
-  if (link && token && (await deps.hasOriginPermission(link.serverOrigin))) {
-    await callServer(deps.fetch, link.serverOrigin, { method: 'POST', path: `/_ref/device-exporters/${encodeURIComponent(link.deviceId)}/self-revoke`, protocol: true, token, body: {}, timeoutMs: 10_000 });
-  }
-  await deps.tokens.remove(connectionId);
-  await deps.db.transaction('rw', [deps.db.exportLinks, deps.db.exportBatches], async () => {
-    await deps.db.exportBatches.where('[connectionId+seq]').between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey]).delete();
-    await deps.db.exportLinks.delete(connectionId);
-  });
-}
-
-function now(deps: ExportDeps): number {
-  return (deps.now ?? Date.now)();
-}
+export * from './deps';
+export { linkConnection, unlinkConnection, type LinkResult } from './link';
 
 const sleepDefault = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -247,6 +68,42 @@ const MESSAGES = {
   no_token: 'This browser’s link to your server is missing. Link again to continue; everything waiting is kept.',
 };
 
+/** 401: the token no longer works (revoked); 403: not valid for this connection (turned off on the server). */
+function refusedLink(result: CallResult): 'paused_auth' | 'forbidden' | undefined {
+  const status = 'status' in result.answer ? result.answer.status : 0;
+  return status === 401 ? 'paused_auth' : status === 403 ? 'forbidden' : undefined;
+}
+
+/** What a refusal happened under: the manifest version and the device. When either changes, the batch is tried again. */
+function setAsideContext(link: Pick<ExportLinkRow, 'manifestVersion' | 'deviceId'>): string {
+  return `${link.manifestVersion ?? ''}|${link.deviceId}`;
+}
+
+/** Puts set-aside batches back in the queue, rebuilt from the records' current states (an old state never overwrites a newer one). */
+async function requeueSetAside(db: ExportDeps['db'], connectionId: string, streams: readonly StreamDefinition[], which: (row: ExportBatchRow) => boolean): Promise<number> {
+  const rows = await db.exportBatches.where('[connectionId+seq]').between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey]).filter((row) => row.status === 'set_aside' && !row.tooLarge && which(row)).toArray();
+  for (const row of rows) await db.exportBatches.put(await refreshSetAside(db, row, streams));
+  return rows.length;
+}
+
+/**
+ * The owner's "Try again" for refused batches: registers Gleaner's manifest
+ * again (a refusal is the server's sentence), puts every refused batch back
+ * in the queue, and sends.
+ */
+export async function retrySetAside(deps: ExportDeps, connectionId: string): Promise<DrainResult> {
+  const link = await deps.db.exportLinks.get(connectionId);
+  const connection = await deps.db.connections.get(connectionId);
+  const connector = connectorOf(deps, connection?.connectorKey);
+  if (link && connector && (await deps.hasOriginPermission(link.serverOrigin))) {
+    const manifest = await buildManifest(connector);
+    await registerManifest(deps, link.serverOrigin, manifest, true);
+    await setLink(deps, connectionId, { manifestVersion: manifest.version });
+  }
+  await requeueSetAside(deps.db, connectionId, connector?.streams ?? [], () => true);
+  return drainConnection(deps, connectionId);
+}
+
 async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainResult> {
   const { db } = deps;
   const result: DrainResult = { connectionId, status: 'not_linked', sent: 0, acceptedRecords: 0, setAside: 0, conflicts: 0, pendingRecords: 0, timings: { buildMs: 0, sendMs: 0, recordMs: 0 } };
@@ -279,10 +136,23 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
   const devicePath = `/_ref/device-exporters/${encodeURIComponent(link.deviceId)}`;
   await setLink(deps, connectionId, { lastAttemptAt: new Date(now(deps)).toISOString() });
 
+  const connection = await db.connections.get(connectionId);
+  const connector = connectorOf(deps, connection?.connectorKey);
+  const manifest = connector ? await buildManifest(connector) : undefined;
+  if (manifest && manifest.version !== link.manifestVersion) {
+    // Gleaner was updated since linking and its streams changed: register the new manifest first. A refusal
+    // leaves the version unrecorded, so the next drain tries again (batches it causes to fail are set aside and shown).
+    const registered = await registerManifest(deps, link.serverOrigin, manifest, true).then(() => true, () => false);
+    if (registered) await setLink(deps, connectionId, { manifestVersion: manifest.version });
+  }
+  const fresh = (await db.exportLinks.get(connectionId)) as ExportLinkRow;
+  const setAsideUnder = setAsideContext(fresh);
+  // Batches the server refused under another manifest or device get another chance now that the cause may be gone.
+  await requeueSetAside(db, connectionId, connector?.streams ?? [], (row) => row.setAsideUnder !== undefined && row.setAsideUnder !== setAsideUnder);
+
   // Batches built earlier and not yet accepted go first, in order; then new ones from the feed.
   const waiting = (await db.exportBatches.where('[connectionId+seq]').between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey]).toArray()).filter((row) => row.status === 'pending');
-  const connection = await db.connections.get(connectionId);
-  const streamNames = deps.connectors.find((candidate) => candidate.key === connection?.connectorKey)?.streams.map((stream) => stream.name) ?? [];
+  const streamNames = connector?.streams.map((stream) => stream.name) ?? [];
   const nextBatch = async (): Promise<ExportBatchRow | undefined> => waiting.shift() ?? buildNextBatch(db, connectionId, limits, new Date(now(deps)).toISOString(), streamNames);
 
   // The next batch is built (and persisted) while the current one is on the wire; sending stays strictly in order.
@@ -344,7 +214,7 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
         }
         case 'rejected':
           // Set aside with the server's reason; later batches continue.
-          await db.exportBatches.update(batch.id, { status: 'set_aside', lastError: outcome.reason, lastRequestId: requestId });
+          await db.exportBatches.update(batch.id, { status: 'set_aside', lastError: outcome.reason, lastRequestId: requestId, setAsideUnder });
           result.setAside += 1;
           break;
         case 'conflict':
@@ -369,18 +239,19 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
   }
 
   // Cursors only for what the server accepted, in order.
-  const fresh = (await db.exportLinks.get(connectionId)) as ExportLinkRow;
-  const through = await acceptedPrefixSeq(db, connectionId, fresh.cursorSeq);
-  if (through > fresh.cursorSeq) {
-    const connector = deps.connectors.find((candidate) => candidate.key === fresh.connectorId);
-    const streams = [...(connector?.streams.map((stream) => stream.name) ?? []), 'acquisition_batches'];
-    const state = Object.fromEntries(streams.map((stream) => [stream, { change_seq: through }]));
+  const planned = (await db.exportLinks.get(connectionId)) as ExportLinkRow;
+  const through = await acceptedPrefixSeq(db, connectionId, planned.cursorSeq);
+  if (through > planned.cursorSeq) {
+    const state = Object.fromEntries([...streamNames, RECEIPT_STREAM].map((stream) => [stream, { change_seq: through }]));
     const put = await callServer(deps.fetch, link.serverOrigin, { method: 'PUT', path: `${devicePath}/source-instances/${encodeURIComponent(link.sourceInstanceId)}/state`, body: { state }, token, protocol: true });
     if (ok(put)) await setLink(deps, connectionId, { cursorSeq: through });
+    const refused = refusedLink(put);
+    if (refused) return pause('paused_auth', MESSAGES[refused], put.requestId);
   }
   const pending = await pendingCounts(db, connectionId);
   const problems = await db.exportBatches.where('[connectionId+seq]').between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey]).filter((row) => row.status === 'set_aside' || row.status === 'conflict').count();
-  await callServer(deps.fetch, link.serverOrigin, {
+  // The heartbeat's answer counts: a revoked link shows as paused even when nothing was waiting to be sent.
+  const heartbeat = await callServer(deps.fetch, link.serverOrigin, {
     method: 'POST',
     path: `${devicePath}/heartbeat`,
     token,
@@ -391,6 +262,8 @@ async function drainOnce(deps: ExportDeps, connectionId: string): Promise<DrainR
       source_instances: [{ source_instance_id: link.sourceInstanceId, status: 'healthy', records_pending: pending.records, ...(problems > 0 ? { last_error: `${problems} batch(es) set aside` } : {}) }],
     },
   });
+  const refused = refusedLink(heartbeat);
+  if (refused) return pause('paused_auth', MESSAGES[refused], heartbeat.requestId);
   await setLink(deps, connectionId, { status: 'active', message: undefined, nextAttemptAt: undefined });
   result.status = 'active';
   result.pendingRecords = pending.records;

@@ -19,7 +19,9 @@
 import Dexie from 'dexie';
 import type { ChangeRow, GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
-import type { AcquisitionBatch, StoredRecord } from '../core/model';
+import { ACQUISITION_METHODS, type AcquisitionBatch, type StoredRecord } from '../core/model';
+import { recordIdentity } from '../core/merge-engine';
+import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from './canonical-json';
 import { sha256Hex } from '../core/hash';
 import { RECEIPT_STREAM, type ExportedReceipt } from './manifest';
@@ -213,6 +215,7 @@ async function batchRow(link: ExportLinkRow, id: string, fromSeq: number, toSeq:
     createdAt: now,
     attempts: 0,
     lastError: tooLarge ? 'This record is larger than a personal server accepts in one request (50 MiB).' : undefined,
+    ...(tooLarge ? { tooLarge: true } : {}),
   };
 }
 
@@ -345,6 +348,48 @@ async function buildSnapshotBatch(
     now,
   );
   return (await saveBatch(db, link, row, plan)) ? row : 'retry';
+}
+
+/**
+ * A set-aside batch made ready to send again: the same id and range, its
+ * records rebuilt from their current states (so resending it can never put an
+ * older state over a newer one a later batch sent), a new body hash. The
+ * server stored nothing of a refused batch, so its id is free to reuse.
+ */
+export async function refreshSetAside(db: GleanerDatabase, row: ExportBatchRow, streams: readonly StreamDefinition[]): Promise<ExportBatchRow> {
+  const sent = JSON.parse(row.recordsJson || '[]') as PdppRecord[];
+  const rebuilt: PdppRecord[] = [];
+  for (const record of sent) {
+    const key = Array.isArray(record.record_key) ? record.record_key.join('|') : record.record_key;
+    if (record.stream === RECEIPT_STREAM) {
+      const receipt = await db.batches.get(key);
+      if (receipt) rebuilt.push(toReceiptRecord(receipt));
+      continue;
+    }
+    const stream = streams.find((candidate) => candidate.name === record.stream);
+    if (!stream) continue;
+    // Without a cross-method identity rule one key is one record per method: the newest visible one is what the server holds.
+    const rids = [...new Set([key, ...ACQUISITION_METHODS.map((method) => recordIdentity(stream, method, key))])];
+    const found = (await db.records.bulkGet(rids.map((rid) => [row.connectionId, stream.name, rid] as [string, string, string]))).filter((candidate): candidate is StoredRecord => !!candidate);
+    const current = found.filter((candidate) => !candidate.tombstone).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))[0] ?? found[0];
+    if (current) rebuilt.push(toPdppRecord(current));
+  }
+  const parts = rebuilt.map((record) => canonicalJson(record));
+  const recordsJson = `[${parts.join(',')}]`;
+  const streamCounts: Record<string, number> = {};
+  for (const record of rebuilt) streamCounts[record.stream] = (streamCounts[record.stream] ?? 0) + 1;
+  return {
+    ...row,
+    status: 'pending',
+    recordsJson,
+    bodyHash: await sha256Hex(recordsJson),
+    recordCount: rebuilt.length,
+    streams: streamCounts,
+    deletes: rebuilt.filter((record) => record.op === 'delete').length,
+    bytes: utf8Length(recordsJson),
+    attempts: 0,
+    setAsideUnder: undefined,
+  };
 }
 
 /** The oldest batch still waiting to be sent. */

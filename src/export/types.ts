@@ -77,6 +77,13 @@ export interface ExportBatchRow {
   lastError?: string;
   lastRequestId?: string;
   acceptedAt?: string;
+  /** A record too large for any request: set aside for good, never retried. */
+  tooLarge?: boolean;
+  /**
+   * For a batch the server refused: the manifest version and device it was
+   * refused under. When either changes the batch is rebuilt and sent again.
+   */
+  setAsideUnder?: string;
 }
 
 /** A generated backup, or an uploaded one waiting to be restored. */

@@ -19,6 +19,8 @@ export const exportRequestSchemas = {
   'export.unlink': z.object({ connectionId: Id }),
   /** Drain now (one connection, or every linked one); replies when done with each result. */
   'export.now': z.object({ connectionId: Id.optional() }),
+  /** The owner's "Send again" for refused batches: re-register the manifest, requeue them, drain. */
+  'export.retry': z.object({ connectionId: Id }),
   /** Outbound batches of one connection (newest first), without their records. */
   'export.batches': z.object({ connectionId: Id, limit: z.number().int().min(1).max(1000).default(50) }),
   /** The generated PDPP manifests of every connector. */

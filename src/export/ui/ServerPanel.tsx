@@ -82,11 +82,12 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
     }
     setBusy('link');
     try {
-      await send('export.link', { connectionId, serverOrigin: normalised, enrollmentCode: code.trim() || undefined });
+      const linked = await send('export.link', { connectionId, serverOrigin: normalised, enrollmentCode: code.trim() || undefined });
       setCode('');
-      setNotice('Linked. Sending your records now…');
+      const fresh = linked.newServerConnection ? 'Your server started a new connection for this account, so all of its history is sent to it. ' : '';
+      setNotice(`${fresh}Linked. Sending your records now…`);
       const [result] = await send('export.now', { connectionId });
-      setNotice(result?.status === 'active' ? 'Linked, and everything is on your server.' : result?.message ?? 'Linked.');
+      setNotice(result?.status === 'active' ? `${fresh}Linked, and everything is on your server.` : result?.message ?? 'Linked.');
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
@@ -102,6 +103,21 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
     try {
       const [result] = await send('export.now', { connectionId });
       if (result?.status === 'active') setNotice(result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : 'Everything was already on your server.');
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(undefined);
+      setTick((value) => value + 1);
+    }
+  }
+
+  async function sendAgain() {
+    setError(undefined);
+    setNotice(undefined);
+    setBusy('retry');
+    try {
+      const result = await send('export.retry', { connectionId });
+      if (result.status === 'active') setNotice(result.setAside === 0 ? 'Your server accepted them this time.' : 'Your server still refuses some of them; the reason is below.');
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
@@ -175,6 +191,12 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
                   </li>
                 ))}
               </ul>
+              <p class="hint">Gleaner sends them again by itself when it or its link changes. Fixed something on your server? Send them again now.</p>
+              <div class="actions">
+                <button type="button" class="secondary" disabled={!!busy || !!needsRelink} onClick={() => void sendAgain()} data-testid="retry-set-aside">
+                  {busy === 'retry' ? 'Sending…' : 'Send again'}
+                </button>
+              </div>
             </div>
           )}
           {needsRelink && linkForm}
@@ -187,7 +209,7 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
             </button>
           </div>
           <details>
-            <summary>Details</summary>
+            <summary>Technical details</summary>
             <dl class="evidence">
               <dt>Device</dt>
               <dd>{link.deviceId}</dd>

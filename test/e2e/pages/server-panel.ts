@@ -38,6 +38,11 @@ export class ServerPanelPage {
     return (await panel.getByTestId('server-notice').or(panel.getByTestId('server-error')).first().textContent()) ?? '';
   }
 
+  /** "Send again" on the refused batches. */
+  async sendAgain(): Promise<void> {
+    await this.act(() => this.page.getByTestId('retry-set-aside').click());
+  }
+
   async exportNow(): Promise<void> {
     await this.act(() => this.page.getByTestId('export-now').click());
   }
