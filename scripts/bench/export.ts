@@ -1,8 +1,9 @@
 /**
- * Export throughput (issue 4; owned by the export feature): 100,000 records
- * from the built extension to the local PDPP test receiver, once with
- * Gleaner's batch size and once with the reference collector's 100 records a
- * batch, in the same run.
+ * Export throughput (issues 4 and 8; owned by the export feature): 100,000
+ * records from the built extension, once with Gleaner's batch size and once
+ * with the reference collector's 100 records a batch, in the same run: to the
+ * project's receiver (figures comparable with earlier runs) and to the real
+ * PDPP reference server (`export_real_*`, the goal: ratio ≥ 3).
  *
  * Bench-only seeding: the 100,000 Amazon-shaped records (50,000 orders and
  * 50,000 ordered items), one receipt and their change-feed entries are written
@@ -12,11 +13,21 @@
  * cursors, heartbeat — is the production path behind "Export now".
  */
 import { startReceiver } from '../../test/receiver/server';
+import { buildReferenceServer, startReferenceServer } from '../../test/support/pdpp-reference';
 import { launchWithServerAccess } from '../../test/e2e/pages/server-browser';
 import { chromiumPath, MISSING_BROWSER_MESSAGE } from '../../test/e2e/support/browser';
 
 /** 100,000 by default; `BENCH_EXPORT_RECORDS` (even) shortens a trial run. */
 const TOTAL = Number(process.env.BENCH_EXPORT_RECORDS ?? 100_000);
+
+/** Where the export goes: the project's receiver or the real PDPP reference server. */
+interface Peer {
+  name: string;
+  origin: string;
+  /** How many records the peer holds for the linked connection. */
+  held(): Promise<number>;
+  close(): Promise<void>;
+}
 
 interface DrainResult {
   status: string;
@@ -36,29 +47,50 @@ export async function runExportBench(): Promise<void> {
     const visible = (await session.call<{ id: string; visibleRecords: number }[]>('connections.list')).find((connection) => connection.id === connectionId)?.visibleRecords;
     if (visible !== TOTAL) throw new Error(`seeding produced ${visible} records`);
 
-    const measure = async (batchRecords: number | undefined): Promise<number> => {
-      const receiver = await startReceiver();
+    /** One full export of the connection to a fresh peer; records per second. */
+    const measure = async (peer: Peer, batchRecords: number): Promise<number> => {
       try {
-        await session.call('export.settings.set', batchRecords ? { batchRecords } : { batchRecords: 5000 });
-        await session.call('export.link', { connectionId, serverOrigin: receiver.origin });
+        await session.call('export.settings.set', { batchRecords });
+        await session.call('export.link', { connectionId, serverOrigin: peer.origin });
         const started = performance.now();
         const [result] = await session.call<DrainResult[]>('export.now', { connectionId });
         const seconds = (performance.now() - started) / 1000;
-        const held = [...receiver.state.records.values()].reduce((sum, byKey) => sum + byKey.size, 0);
+        const held = await peer.held();
         if (result?.status !== 'active' || held !== TOTAL + 1) throw new Error(`export incomplete: ${JSON.stringify(result)}, server holds ${held}`);
         await session.call('export.unlink', { connectionId });
-        if (process.env.BENCH_VERBOSE) console.log(`  ${batchRecords ?? 'default'}: ${seconds.toFixed(1)} s`, JSON.stringify(result));
+        if (process.env.BENCH_VERBOSE) console.log(`  ${peer.name} ${batchRecords}: ${seconds.toFixed(1)} s`, JSON.stringify(result));
         return TOTAL / seconds;
       } finally {
-        await receiver.close();
+        await peer.close();
       }
     };
+    const receiverPeer = async (): Promise<Peer> => {
+      const receiver = await startReceiver();
+      return { name: 'receiver', origin: receiver.origin, held: async () => [...receiver.state.records.values()].reduce((sum, byKey) => sum + byKey.size, 0), close: () => receiver.close() };
+    };
+    const realPeer = async (): Promise<Peer> => {
+      const server = await startReferenceServer();
+      return {
+        name: 'reference server',
+        origin: server.asUrl,
+        // Records the server accepted for this connection (its own count; an identical replay is not counted twice).
+        held: async () => (await server.sourceInstances()).reduce((sum, source) => sum + source.accepted_record_count, 0),
+        close: () => server.close(),
+      };
+    };
 
-    const gleaner = await measure(undefined);
-    const hundred = await measure(100);
+    // The project's receiver (kept for comparison with earlier runs), then the real server: both batch sizes, same run.
+    const gleaner = await measure(await receiverPeer(), 5000);
+    const hundred = await measure(await receiverPeer(), 100);
     console.log(`bench export_records_per_s: ${Math.round(gleaner)}`);
     console.log(`bench export_100_records_per_s: ${Math.round(hundred)}`);
     console.log(`bench export_ratio: ${(gleaner / hundred).toFixed(2)}`);
+    await buildReferenceServer();
+    const real = await measure(await realPeer(), 5000);
+    const real100 = await measure(await realPeer(), 100);
+    console.log(`bench export_real_records_per_s: ${Math.round(real)}`);
+    console.log(`bench export_real_100_records_per_s: ${Math.round(real100)}`);
+    console.log(`bench export_real_ratio: ${(real / real100).toFixed(2)} (goal ≥ 3)`);
   } finally {
     await session.close();
   }
@@ -86,11 +118,12 @@ export async function seed(total: number): Promise<string> {
     const id = `1${pad(index % 100, 2)}-${pad(index, 7)}-${pad((index * 7919) % 10_000_000, 7)}`;
     const day = `20${pad(15 + (index % 10), 2)}-${pad(1 + (index % 12), 2)}-${pad(1 + (index % 28), 2)}`;
     const asin = `B0${pad(index, 8)}`;
-    const order = { id, order_date: day, total: `$${(index % 500) + 1}.99`, total_cents: ((index % 500) + 1) * 100 + 99, currency: 'USD', status: 'Delivered', recipient: 'Bench Person', item_count: 1, marketplace: 'amazon.com', url: `https://www.amazon.com/gp/your-account/order-details?orderID=${id}` };
-    const item = { order_id: id, item_key: asin, asin, name: `Bench item number ${index} with a realistic product title length`, url: `https://www.amazon.com/dp/${asin}`, unit_price: `$${(index % 500) + 1}.99`, unit_price_cents: ((index % 500) + 1) * 100 + 99, quantity: 1, seller: 'Amazon.com', order_date: day };
+    const order = { id, order_date: day, ordered_at: `${day}T12:00:00Z`, order_total: `$${(index % 500) + 1}.99`, order_total_cents: ((index % 500) + 1) * 100 + 99, currency: 'USD', delivery_status: 'Delivered', recipient_name: 'Bench Person', item_count: 1, marketplace: 'amazon.com', url: `https://www.amazon.com/gp/your-account/order-details?orderID=${id}` };
+    const itemId = `${id}|${asin}`;
+    const item = { id: itemId, order_id: id, item_key: asin, asin, name: `Bench item number ${index} with a realistic product title length`, url: `https://www.amazon.com/dp/${asin}`, unit_price: `$${(index % 500) + 1}.99`, unit_price_cents: ((index % 500) + 1) * 100 + 99, quantity: 1, seller: 'Amazon.com', order_date: day };
     for (const [stream, key, keyParts, data] of [
       ['orders', id, [id], order],
-      ['order_items', `${id}|${asin}`, [id, asin], item],
+      ['order_items', itemId, [itemId], item],
     ] as const) {
       records.put({ connectionId, stream, rid: key, key, keyParts, eventTime: day, data, versions: [{ data, method: 'owner_artifact', batchIds: [batchId], asOf: now }], batchIds: [batchId], methods: ['owner_artifact'], firstSeenAt: now, updatedAt: now });
       changes.add({ connectionId, kind: 'record', stream, rid: key, op: 'upsert', batchId, at: now });

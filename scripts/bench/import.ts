@@ -278,7 +278,7 @@ async function benchMerge(session: ExtensionSession, seed: number, runs = 9): Pr
         const rows = [];
         for (let i = at; i < Math.min(seed, at + 25_000); i++) {
           const id = `1${pad(i % 100, 2)}-${pad(i, 7)}-${pad((i * 7) % 10_000_000, 7)}`;
-          const data = { id, order_date: day(i), total_cents: 1000 };
+          const data = { id, order_date: day(i), order_total_cents: 1000 };
           rows.push({ connectionId, stream: 'orders', rid: id, key: id, keyParts: [id], eventTime: data.order_date, data, versions: [{ data, method: 'owner_artifact', batchIds: ['bat_seed'], asOf: '2025-01-01' }], batchIds: ['bat_seed'], methods: ['owner_artifact'], firstSeenAt: '2025-01-01', updatedAt: '2025-01-01' });
         }
         await seeded.records.bulkPut(rows);
@@ -289,7 +289,7 @@ async function benchMerge(session: ExtensionSession, seed: number, runs = 9): Pr
         run += 1;
         const observations = Array.from({ length: 50 }, (_, i) => ({
           stream: 'orders',
-          data: { id: `9${pad(run % 100, 2)}-${pad(i, 7)}-${pad(run, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, total: '$12.34', total_cents: 1234, status: 'Delivered', marketplace: 'amazon.com' },
+          data: { id: `9${pad(run % 100, 2)}-${pad(i, 7)}-${pad(run, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, order_total: '$12.34', order_total_cents: 1234, delivery_status: 'Delivered', marketplace: 'amazon.com' },
         }));
         const capturedAt = new Date().toISOString();
         const pageUrl = `https://www.amazon.com/your-orders/orders?startIndex=${run * 10}`;

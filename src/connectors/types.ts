@@ -17,9 +17,10 @@ export type FieldMergePolicy =
   /** Keep the largest value (numbers or ISO strings), e.g. `update_time`. */
   | 'max'
   /**
-   * For times: an ISO instant beats a bare day (a page shows a local day, an
-   * export the exact UTC instant); between equals, the newest wins. The
-   * default for every stream's event-time field.
+   * For times: an ISO instant beats a bare day (when one method sees only the
+   * day and another the exact instant); between equals, the newest wins. The
+   * default for every stream's event-time field. (Amazon stores days from
+   * both methods, the export's instant apart in `ordered_at`.)
    */
   | 'most_precise';
 

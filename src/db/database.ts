@@ -3,10 +3,12 @@
  * script's `indexedDB` is the page's). Every schema version lives here, dated,
  * each built from the previous one.
  */
-import Dexie, { type EntityTable, type Table } from 'dexie';
+import Dexie, { type EntityTable, type Table, type Transaction } from 'dexie';
 import type { AcquisitionBatch, Connection, StoredRecord } from '../core/model';
 import type { ExportBatchRow, ExportFileRow, ExportLinkRow } from '../export/types';
 import type { ImportJobRow } from '../import/types';
+import { AMAZON_CONNECTOR_KEY, AMAZON_STREAMS, upgradeAmazonRecord } from './upgrades/v6-amazon-reference-fields';
+import { pauseLinksToFirstPartyConnectors } from './upgrades/v7-links-to-own-connector';
 
 /** An uploaded file waiting for preview and commit, kept as a Blob so closing the page loses nothing. */
 export interface StagedFile {
@@ -81,7 +83,8 @@ export class GleanerDatabase extends Dexie {
       changes: '++seq, [connectionId+seq]',
     });
     // v3 (2026-11-28): server links and outbound batches for the PDPP export; resumable import jobs.
-    // Later versions: the export feature numbers its changes 4–9, the import feature 10–19, the owner UI 20–29.
+    // Later versions: the export feature numbers its changes 4–9 (but 5 and 6, taken by the read side and Amazon), the import
+    // feature 10–19, the owner UI 20–29.
     this.version(3).stores({
       exportLinks: 'connectionId',
       exportBatches: 'id, [connectionId+seq], status',
@@ -91,12 +94,41 @@ export class GleanerDatabase extends Dexie {
     this.version(4).stores({
       exportFiles: 'id, kind',
     });
-    // v5 (2026-11-28, read side; the export feature's later changes continue at 6–9): records gain
-    // [connectionId+stream+eventTime+tombstone.at], which holds only tombstoned records (no tombstone, no entry),
-    // so counts and pages of visible records come from indexes, not from reading records (src/db/record-index.ts).
+    // v5 (2026-11-28, read side): records gain [connectionId+stream+eventTime+tombstone.at], which holds only
+    // tombstoned records (no tombstone, no entry), so counts and pages of visible records come from indexes, not from
+    // reading records (src/db/record-index.ts).
     this.version(5).stores({
       records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}`,
     });
+    // v6 (2026-12-02, Amazon; the export feature's later changes continue at 8–9): stored Amazon records take the
+    // PDPP reference manifest's field names (order_total, delivery_status, …), `order_date` becomes a day with the
+    // export's instant in `ordered_at`, items gain `id` as their one key part (key and rid unchanged). Rewritten in
+    // place, without change-feed rows (src/db/upgrades/v6-amazon-reference-fields.ts).
+    this.version(6)
+      .stores({})
+      .upgrade((tx) => upgradeAmazonRecords(tx));
+    // v7 (2026-12-02, export): links to a first-party connector key (made before Gleaner's own `gleaner-<key>`) are
+    // paused with the re-link sentence and their unsent batches dropped (src/db/upgrades/v7-links-to-own-connector.ts).
+    this.version(7)
+      .stores({})
+      .upgrade((tx) => pauseLinksToFirstPartyConnectors(tx));
+  }
+}
+
+/** v6: rewrites every record of an Amazon connection's streams, walking the primary key (which the rewrite never changes). */
+async function upgradeAmazonRecords(tx: Transaction): Promise<void> {
+  const connections = await tx.table<Connection, string>('connections').where('connectorKey').equals(AMAZON_CONNECTOR_KEY).primaryKeys();
+  const records = tx.table<StoredRecord, [string, string, string]>('records');
+  for (const connectionId of connections) {
+    for (const stream of AMAZON_STREAMS) {
+      await records
+        .where('[connectionId+stream+rid]')
+        .between([connectionId, stream, Dexie.minKey], [connectionId, stream, Dexie.maxKey])
+        .modify((record, ref) => {
+          const upgraded = upgradeAmazonRecord(record);
+          if (upgraded) ref.value = upgraded;
+        });
+    }
   }
 }
 

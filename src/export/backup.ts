@@ -14,6 +14,7 @@
  * already (never overwritten). A batch id already present is skipped, so
  * restoring twice changes nothing.
  */
+import { AMAZON_CONNECTOR_KEY, upgradeAmazonRecord } from '../db/upgrades/v6-amazon-reference-fields';
 import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import { applyBatch } from '../core/merge-engine';
@@ -109,6 +110,7 @@ export function parseBackup(text: string): ParsedBackup {
   if (header.version !== BACKUP_VERSION) throw new BackupError('backup_version', 'That backup was made by a different version of Gleaner and cannot be read here.');
   const parsed: ParsedBackup = { connections: [], batches: new Map(), records: new Map(), recordCount: 0 };
   let ended = false;
+  const connectorOf = new Map<string, string>();
   for (let index = 1; index < rows.length; index++) {
     let line: Line;
     try {
@@ -116,10 +118,14 @@ export function parseBackup(text: string): ParsedBackup {
     } catch {
       throw new BackupError('corrupt_backup', `Line ${index + 1} of the backup is damaged; nothing was restored.`);
     }
-    if (line.type === 'connection') parsed.connections.push(line.connection);
-    else if (line.type === 'batch') push(parsed.batches, line.batch.connectionId, line.batch);
+    if (line.type === 'connection') {
+      parsed.connections.push(line.connection);
+      connectorOf.set(line.connection.id, line.connection.connectorKey);
+    } else if (line.type === 'batch') push(parsed.batches, line.batch.connectionId, line.batch);
     else if (line.type === 'record') {
-      push(parsed.records, line.record.connectionId, line.record);
+      // A backup written before schema v6 holds Amazon records in the old shape: read them as today's (idempotent).
+      const record = connectorOf.get(line.record.connectionId) === AMAZON_CONNECTOR_KEY ? (upgradeAmazonRecord(line.record) ?? line.record) : line.record;
+      push(parsed.records, record.connectionId, record);
       parsed.recordCount += 1;
     } else if (line.type === 'end') ended = true;
   }

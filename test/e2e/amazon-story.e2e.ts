@@ -4,7 +4,7 @@
  * uploaded through the dashboard.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AMAZON_EXPORT_CSV, AMAZON_EXPORT_ZIP_NAME, amazonExportCsvBytes, expectations, makeAmazonExportZip } from '../fixtures/amazon';
+import { AMAZON_EXPORT_CSV, AMAZON_EXPORT_ZIP_NAME, amazonExportCsvBytes, expectations, localDay, makeAmazonExportZip } from '../fixtures/amazon';
 import { DashboardPage, type UploadFile } from './pages/dashboard-page';
 import { browseAmazon } from './pages/amazon-site';
 import { launchExtension, type ExtensionSession } from './support/extension';
@@ -98,10 +98,12 @@ describe('Amazon orders, page capture and export under one connection', () => {
       expect(sorted(matches[0]!.methods)).toEqual(['browser_polyfill', 'owner_artifact']);
       expect(matches[0]!.batchIds).toHaveLength(2);
     }
-    // The page shows a local day, the export the UTC instant: joined on id, the precise time kept.
+    // The page shows Dana's day, the export an instant (stored as the browser's day, and as ordered_at): joined on id,
+    // the newest day kept (the capture's), the instant kept too.
     const shifted = orders.find((record) => record.key === overlap.dayDiffersAcrossMethods)!;
-    expect(shifted.data.order_date).toBe('2023-02-08T03:41:19Z');
-    expect(shifted.versions.map((version) => version.data.order_date).sort()).toEqual(['2023-02-07', '2023-02-08T03:41:19Z']);
+    expect(shifted.data).toMatchObject({ order_date: '2023-02-07', ordered_at: overlap.dayDiffersInstant });
+    expect(shifted.eventTime).toBe('2023-02-07');
+    expect(shifted.versions.map((version) => version.data.order_date).sort()).toEqual(['2023-02-07', localDay(overlap.dayDiffersInstant)].sort());
     const items = await listRecords(session, connection.id, 'order_items');
     expect(items.filter((item) => item.key.startsWith(`${overlap.both[0]}|`)).every((item) => item.methods.length === 2)).toBe(true);
   });

@@ -21,7 +21,8 @@ import type { ArtifactFile, ArtifactParseResult } from '../types';
 import { CsvTokenizer, parseCsv } from '../../artifacts/csv';
 import { decodeText } from '../../artifacts/text';
 import type { ChunkedArtifactParser, ParsedChunk, ParseSummary } from '../../artifacts/streaming';
-import { ASIN_RE, ORDER_ID_RE, cleanText, compact, formatCents, itemKey, marketplaceOf, parseMoney } from './util';
+import { orderTimes, type OrderTimes } from './order-time';
+import { ASIN_RE, ORDER_ID_RE, cleanText, compact, formatCents, itemKey, marketplaceOf, orderItemId, parseMoney } from './util';
 
 /** `Retail.OrderHistory.1.csv`, inside its folder or bare, also a browser's `Retail.OrderHistory.1 (1).csv`. */
 export const ORDER_HISTORY_PATH_RE = /(^|[/\\])Retail\.OrderHistory\.\d+(?: ?\(\d+\))?\.csv$/i;
@@ -32,7 +33,8 @@ const RECENT_ORDERS = 5000;
 
 interface OrderAcc {
   id: string;
-  date: string | null;
+  /** The earliest readable Order Date of the order's rows. */
+  date: OrderTimes | null;
   /** Sum of Total Owed in cents; null once any row's amount is unknown. */
   totalCents: number | null;
   currency: string | null;
@@ -108,13 +110,6 @@ function cellReader(fields: string[]): CellReader {
     if ((first === 110 || first === 78 || first === 45) && value.length <= 13 && /^(?:not available|n\/a|null|none|-)$/i.test(value)) return null;
     return value;
   };
-}
-
-const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** `EventTime` (the model's schema) without zod's per-call cost, plus a real date. */
-function isInstant(value: string): boolean {
-  return value.length <= 40 && EVENT_TIME_RE.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 function parseQuantity(value: string | null): number | null {
@@ -268,11 +263,11 @@ class OrderHistoryReader {
     }
     const cell = this.cell;
     const dateRaw = cell(row, 'Order Date');
-    const date = dateRaw && isInstant(dateRaw) ? dateRaw : null;
+    const date = dateRaw ? orderTimes(dateRaw) : null;
     if (!date) {
       this.warn({ code: 'undated_row', message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`, where });
     }
-    if (date && (order.date === null || Date.parse(date) < Date.parse(order.date))) order.date = date;
+    if (date && (order.date === null || date.at < order.date.at)) order.date = date;
     order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
     order.status ??= bounded(cell(row, 'Order Status'), 500);
     order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
@@ -343,7 +338,8 @@ class OrderHistoryReader {
       if (continuation) continuations++;
       else this.ordersSeen++;
       if (order.date) {
-        const day = order.date.slice(0, 10);
+        // The stored (local) day, so the claimed window holds every record's event time.
+        const { day } = order.date;
         if (!this.minDay || day < this.minDay) this.minDay = day;
         if (!this.maxDay || day > this.maxDay) this.maxDay = day;
       }
@@ -353,14 +349,15 @@ class OrderHistoryReader {
         stream: 'orders',
         data: compact({
           id: order.id,
-          order_date: order.date ?? undefined,
-          total: hasTotal ? formatCents(order.totalCents as number, order.currency) : null,
-          total_cents: order.totalCents,
+          order_date: order.date?.day,
+          ordered_at: order.date?.instant,
+          order_total: hasTotal ? formatCents(order.totalCents as number, order.currency) : null,
+          order_total_cents: order.totalCents,
           currency: order.currency ?? undefined,
-          status: order.status ?? undefined,
-          recipient: order.recipient ?? undefined,
+          delivery_status: order.status ?? undefined,
+          recipient_name: order.recipient ?? undefined,
           item_count: newItems > 0 ? newItems : undefined,
-          payment_summary: order.payment ?? undefined,
+          payment_method_summary: order.payment ?? undefined,
           marketplace: order.marketplace ?? undefined,
         }),
       });
@@ -369,6 +366,7 @@ class OrderHistoryReader {
         observations.push({
           stream: 'order_items',
           data: compact({
+            id: orderItemId(order.id, item.key),
             order_id: order.id,
             item_key: item.key,
             asin: item.asin ?? undefined,
@@ -376,7 +374,8 @@ class OrderHistoryReader {
             unit_price: item.unitPrice !== null ? formatCents(item.unitPrice, order.currency) : null,
             unit_price_cents: item.unitPrice,
             quantity: item.quantity,
-            order_date: order.date ?? undefined,
+            order_date: order.date?.day,
+            ordered_at: order.date?.instant,
           }),
         });
       }
@@ -516,15 +515,16 @@ export const amazonOrderHistoryParser: ChunkedArtifactParser = {
 
   combine(stream, earlier, later) {
     if (stream === 'orders') {
-      const totalCents = sumOrNull(earlier.total_cents, later.total_cents);
+      const totalCents = sumOrNull(earlier.order_total_cents, later.order_total_cents);
       const currency = (earlier.currency ?? later.currency) as string | undefined;
       const itemCount = (typeof earlier.item_count === 'number' ? earlier.item_count : 0) + (typeof later.item_count === 'number' ? later.item_count : 0);
       return compact({
         ...later,
         ...Object.fromEntries(Object.entries(earlier).filter(([, value]) => value !== null && value !== undefined)),
         order_date: minDate(earlier.order_date, later.order_date),
-        total_cents: totalCents,
-        total: totalCents !== null ? formatCents(totalCents, currency) : null,
+        ordered_at: minDate(earlier.ordered_at, later.ordered_at),
+        order_total_cents: totalCents,
+        order_total: totalCents !== null ? formatCents(totalCents, currency) : null,
         item_count: itemCount > 0 ? itemCount : undefined,
       });
     }
@@ -534,6 +534,7 @@ export const amazonOrderHistoryParser: ChunkedArtifactParser = {
         ...Object.fromEntries(Object.entries(earlier).filter(([, value]) => value !== null && value !== undefined)),
         quantity: sumOrNull(earlier.quantity, later.quantity),
         order_date: minDate(earlier.order_date, later.order_date),
+        ordered_at: minDate(earlier.ordered_at, later.ordered_at),
       });
     }
     return { ...earlier, ...later };

@@ -11,6 +11,7 @@ export const amazonMeta = {
     'https://www.amazon.com/gp/your-account/order-details*',
     'https://www.amazon.com/gp/css/summary/edit.html*',
   ],
-  extractorVersion: 'amazon-page/1',
-  parserVersion: 'amazon-csv/1',
+  /** /2: the PDPP reference manifest's field names, item `id`, `order_date` a day (schema v6). */
+  extractorVersion: 'amazon-page/2',
+  parserVersion: 'amazon-csv/2',
 } as const;

@@ -23,6 +23,7 @@ import {
   compact,
   itemKey,
   marketplaceOf,
+  orderItemId,
   parseMoney,
   parseMonthDate,
   type Money,
@@ -354,18 +355,19 @@ function buildOrder(
   const order = compact({
     id,
     order_date: day ?? undefined,
-    total: total?.display ?? undefined,
-    total_cents: total ? total.cents : undefined,
+    order_total: total?.display ?? undefined,
+    order_total_cents: total ? total.cents : undefined,
     currency: currencyFor(total, marketplace) ?? undefined,
-    status: fields.status ?? undefined,
-    recipient: fields.recipient ?? undefined,
+    delivery_status: fields.status ?? undefined,
+    recipient_name: fields.recipient ?? undefined,
     item_count: items.length > 0 ? items.length : undefined,
-    payment_summary: fields.payment ?? undefined,
+    payment_method_summary: fields.payment ?? undefined,
     marketplace: marketplace ?? undefined,
     url: fields.url ?? undefined,
   });
   const itemRecords = items.map((it) =>
     compact({
+      id: orderItemId(id, it.key),
       order_id: id,
       item_key: it.key,
       asin: it.asin ?? undefined,

@@ -1,6 +1,10 @@
 /**
  * Amazon's two streams and the schemas that validate their untrusted records.
  *
+ * Field names follow the PDPP reference server's first-party `amazon`
+ * manifest (`order_total`, `delivery_status`, item `id` = `<order>|<item>`),
+ * so a server reads Gleaner's records as it reads its own connector's.
+ *
  * Both the page extractor and the export parser produce these shapes; keys
  * line up across methods (order id; order id + ASIN), so a record seen on a
  * page and in the export is one logical record (crossMethodIdentity). Neither
@@ -8,15 +12,18 @@
  * list pages, so absence on a page proves nothing about the export.
  */
 import { z } from 'zod';
-import { EventTime } from '../../core/model';
 import type { StreamDefinition } from '../types';
-import { ASIN_RE, ORDER_ID_RE } from './util';
+import { ASIN_RE, ORDER_ID_PATTERN, ORDER_ID_RE, orderItemId } from './util';
 
 const text = (max = 2000) => z.string().min(1).max(max);
 /** Missing values are omitted or null, never ''. */
 const maybe = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 const cents = z.number().int().min(-1e13).max(1e13);
 const httpsUrl = z.string().max(2048).regex(/^https:\/\/[^\s]+$/, 'not an https URL');
+/** `YYYY-MM-DD`, a real day (JSON Schema `format: date`). */
+const Day = z.iso.date();
+/** An ISO instant with its offset (JSON Schema `format: date-time`). */
+const Instant = z.iso.datetime({ offset: true });
 
 export const AmazonOrderId = z.string().max(19).regex(ORDER_ID_RE, 'not an Amazon order id');
 export const AmazonAsin = z.string().regex(ASIN_RE, 'not an ASIN');
@@ -26,20 +33,22 @@ export const AmazonItemKey = z.union([AmazonAsin, z.string().min(6).max(320).reg
 export const AmazonOrder = z.looseObject({
   /** `111-2222222-3333333`, or `D01-…` for digital orders. */
   id: AmazonOrderId,
-  /** Page: the local calendar day `YYYY-MM-DD`. Export: the ISO UTC instant as given. */
-  order_date: maybe(EventTime),
+  /** The calendar day: as the page shows it, or the export instant's day in the browser's time zone. */
+  order_date: maybe(Day),
+  /** The export's instant as given (pages show only a day). */
+  ordered_at: maybe(Instant),
   /** As displayed ("$1,234.56"). */
-  total: maybe(text(64)),
-  total_cents: maybe(cents),
+  order_total: maybe(text(64)),
+  order_total_cents: maybe(cents),
   /** ISO 4217 code. */
   currency: maybe(z.string().regex(/^[A-Z]{3}$/)),
   /** Delivery or order status text ("Delivered January 18", "Closed"). */
-  status: maybe(text(500)),
+  delivery_status: maybe(text(500)),
   /** The SHIP TO name only, never the address. */
-  recipient: maybe(text(200)),
+  recipient_name: maybe(text(200)),
   /** Distinct items (order_items records) in the order. */
   item_count: maybe(z.number().int().nonnegative().max(100000)),
-  payment_summary: maybe(text(500)),
+  payment_method_summary: maybe(text(500)),
   /** "amazon.com". */
   marketplace: maybe(text(100)),
   /** The order's detail page. */
@@ -47,19 +56,28 @@ export const AmazonOrder = z.looseObject({
 });
 export type AmazonOrder = z.infer<typeof AmazonOrder>;
 
-export const AmazonOrderItem = z.looseObject({
-  order_id: AmazonOrderId,
-  item_key: AmazonItemKey,
-  asin: maybe(AmazonAsin),
-  name: maybe(text(2000)),
-  /** Canonical product link `https://www.amazon.com/dp/<ASIN>`. */
-  url: maybe(httpsUrl),
-  unit_price: maybe(text(64)),
-  unit_price_cents: maybe(cents),
-  quantity: maybe(z.number().int().nonnegative().max(100000)),
-  seller: maybe(text(500)),
-  order_date: maybe(EventTime),
-});
+/** An item's own key, `<order id>|<item key>`: one field, as the reference manifest keys items. */
+export const AmazonOrderItemId = z.string().max(340).regex(new RegExp(`^${ORDER_ID_PATTERN}\\|\\S`), 'not an order id | item key');
+
+export const AmazonOrderItem = z
+  .looseObject({
+    id: AmazonOrderItemId,
+    order_id: AmazonOrderId,
+    item_key: AmazonItemKey,
+    asin: maybe(AmazonAsin),
+    name: maybe(text(2000)),
+    /** Canonical product link `https://www.amazon.com/dp/<ASIN>`. */
+    url: maybe(httpsUrl),
+    unit_price: maybe(text(64)),
+    unit_price_cents: maybe(cents),
+    quantity: maybe(z.number().int().nonnegative().max(100000)),
+    seller: maybe(text(500)),
+    /** The order's day and instant, as on the order. */
+    order_date: maybe(Day),
+    ordered_at: maybe(Instant),
+  })
+  // The id is the record's key: one that disagreed with its parts would split an item across methods.
+  .refine((item) => item.id === orderItemId(item.order_id, item.item_key), { message: 'id is not order_id|item_key', path: ['id'] });
 export type AmazonOrderItem = z.infer<typeof AmazonOrderItem>;
 
 function str(value: unknown): string | undefined {
@@ -78,7 +96,7 @@ export const ordersStream: StreamDefinition = {
     const parts = [`Order ${str(data.id) ?? '?'}`];
     const day = str(data.order_date)?.slice(0, 10);
     if (day) parts.push(day);
-    const total = str(data.total);
+    const total = str(data.order_total);
     if (total) parts.push(total);
     return parts.join(' · ');
   },
@@ -87,7 +105,8 @@ export const ordersStream: StreamDefinition = {
 export const orderItemsStream: StreamDefinition = {
   name: 'order_items',
   displayName: 'Ordered items',
-  primaryKey: ['order_id', 'item_key'],
+  // The stored key is still `<order>|<item key>` (parts join with `|`), so records keep their identity.
+  primaryKey: ['id'],
   eventTimeField: 'order_date',
   crossMethodIdentity: true,
   crossMethodReconciliation: false,

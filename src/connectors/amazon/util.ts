@@ -54,6 +54,11 @@ export function itemKey(asin: string | null | undefined, name: string | null | u
   return normalized ? `name:${normalized}` : null;
 }
 
+/** An `order_items` record's `id` and key: `<order id>|<item key>` (the reference manifest's item id). */
+export function orderItemId(orderId: string, key: string): string {
+  return `${orderId}|${key}`;
+}
+
 const MONTHS: Record<string, number> = {
   jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5,
   jun: 6, june: 6, jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9,

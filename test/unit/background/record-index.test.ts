@@ -139,7 +139,7 @@ describe('connections.list counts', () => {
     old.close();
     const db = new GleanerDatabase(name);
     await db.open();
-    expect(db.verno).toBe(5);
+    expect(db.verno).toBeGreaterThanOrEqual(5); // later versions build on it
     expect(await countConnectionRecords(db, 'con_a')).toEqual({ all: 3, tombstoned: 2 });
     expect(await countConnectionRecords(db, 'con_b')).toEqual({ all: 1, tombstoned: 1 });
     db.close();

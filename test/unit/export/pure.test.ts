@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { amazonConnector } from '../../../src/connectors/amazon';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
-import { buildManifest, manifestStreams, RECEIPT_STREAM } from '../../../src/export/manifest';
+import { buildManifest, manifestStreams, RECEIPT_STREAM, serverConnectorKey, type ManifestStream } from '../../../src/export/manifest';
 import { batchIdFor, coalesce, fitByBytes, ingestBody, MAX_REQUEST_BYTES, recordKey, toPdppRecord, toReceiptRecord, utf8Length } from '../../../src/export/outbox';
 import { backoffMs, classify, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../../src/export/retry';
 import { canonicalJson, bodyHash } from '../../../src/export/canonical-json';
@@ -14,14 +14,31 @@ import type { AcquisitionBatch, StoredRecord } from '../../../src/core/model';
 describe('manifests', () => {
   it('derive every stream from the connector: JSON Schema from the zod schema, keys, cursor, strategies, browser binding, plus receipts', async () => {
     const manifest = await buildManifest(amazonConnector);
-    expect(manifest).toMatchObject({ protocol_version: '0.1.0', connector_key: 'amazon', connector_id: 'amazon', display_name: 'Amazon', runtime_requirements: { bindings: { browser: { required: true, hosts: ['www.amazon.com'] } } } });
+    // Gleaner's own key (the server re-registers its first-party `amazon` at every boot), an absolute manifest_uri.
+    expect(manifest).toMatchObject({ protocol_version: '0.1.0', connector_key: 'gleaner-amazon', connector_id: 'gleaner-amazon', manifest_uri: 'urn:gleaner:connector:amazon', display_name: 'Amazon', runtime_requirements: { bindings: { browser: { required: true, hosts: ['www.amazon.com'] } } } });
+    expect(serverConnectorKey(amazonConnector)).toBe('gleaner-amazon');
     expect(manifest.streams.map((stream) => stream.name)).toEqual(['orders', 'order_items', RECEIPT_STREAM]);
-    const items = manifest.streams[1]!;
-    expect(items).toMatchObject({ primary_key: ['order_id', 'item_key'], cursor_field: 'order_date', semantics: 'mutable_state', incremental: true, coverage_strategy: 'checkpoint_window', freshness_strategy: 'manual_as_of' });
-    expect(items.schema).toMatchObject({ type: 'object', required: ['order_id', 'item_key'] });
-    for (const stream of manifest.streams) for (const field of stream.primary_key) expect(Object.keys(stream.schema.properties as object)).toContain(field);
-    expect(manifest.streams[2]).toMatchObject({ primary_key: ['batch_id'], semantics: 'append_only', coverage_strategy: 'snapshot_import_receipt' });
+    const [orders, items, receipts] = manifest.streams as [ManifestStream, ManifestStream, ManifestStream];
+    // Keys and field names follow the reference's first-party amazon manifest.
+    expect(orders).toMatchObject({ primary_key: ['id'], cursor_field: 'order_date' });
+    expect(Object.keys(orders.schema.properties as object)).toEqual(expect.arrayContaining(['id', 'order_date', 'order_total', 'order_total_cents', 'delivery_status', 'recipient_name', 'payment_method_summary', 'item_count']));
+    expect(items).toMatchObject({ primary_key: ['id'], cursor_field: 'order_date', semantics: 'mutable_state', selection: { fields: true, resources: true }, incremental: true, coverage_strategy: 'checkpoint_window', freshness_strategy: 'manual_as_of' });
+    expect(items.schema).toMatchObject({ type: 'object', required: ['id', 'order_id', 'item_key'] });
+    // Cursors: a day, an instant; nullable written as a type list (the server reads no anyOf there).
+    expect((orders.schema.properties as Record<string, unknown>).order_date).toMatchObject({ type: ['string', 'null'], format: 'date' });
+    expect((orders.schema.properties as Record<string, unknown>).ordered_at).toMatchObject({ type: ['string', 'null'], format: 'date-time' });
+    expect((receipts.schema.properties as Record<string, unknown>).received_at).toMatchObject({ type: 'string', format: 'date-time' });
+    for (const stream of manifest.streams) {
+      for (const field of stream.primary_key) expect(Object.keys(stream.schema.properties as object)).toContain(field);
+      expect(stream).toMatchObject({ semantics: expect.any(String), selection: { fields: true, resources: true } });
+    }
+    expect(receipts).toMatchObject({ primary_key: ['batch_id'], semantics: 'append_only', coverage_strategy: 'snapshot_import_receipt' });
     expect(JSON.stringify(manifest)).not.toContain('$schema');
+  });
+
+  it('refuse to build a stream whose cursor is not a date, date-time or number', () => {
+    const broken: ConnectorDefinition = { ...amazonConnector, streams: amazonConnector.streams.map((stream) => (stream.name === 'orders' ? { ...stream, eventTimeField: 'delivery_status' } : stream)) };
+    expect(() => manifestStreams(broken)).toThrow(/cursor_field 'delivery_status' must be a date or date-time/);
   });
 
   it('keep their version while the streams stay the same, and change it when they change', async () => {
@@ -71,8 +88,8 @@ describe('batching', () => {
     const records = [{ stream: 'orders', record_key: 'a', data: { id: 'a', b: 1, a: 2 } }];
     const recordsJson = canonicalJson(records);
     const hash = await bodyHash(records);
-    const body = ingestBody({ deviceId: 'dexp_1', sourceInstanceId: 'dsrc_1', connectorId: 'amazon' }, { id: 'gl_x_1_2', seq: 0, bodyHash: hash, recordsJson });
-    expect(body).toBe(`{"batch_id":"gl_x_1_2","batch_seq":0,"body_hash":"${hash}","connector_id":"amazon","device_id":"dexp_1","records":[{"data":{"a":2,"b":1,"id":"a"},"record_key":"a","stream":"orders"}],"source_instance_id":"dsrc_1"}`);
+    const body = ingestBody({ deviceId: 'dexp_1', sourceInstanceId: 'dsrc_1', connectorId: 'gleaner-amazon' }, { id: 'gl_x_1_2', seq: 0, bodyHash: hash, recordsJson });
+    expect(body).toBe(`{"batch_id":"gl_x_1_2","batch_seq":0,"body_hash":"${hash}","connector_id":"gleaner-amazon","device_id":"dexp_1","records":[{"data":{"a":2,"b":1,"id":"a"},"record_key":"a","stream":"orders"}],"source_instance_id":"dsrc_1"}`);
     expect(JSON.parse(body).records).toEqual(records);
   });
 
@@ -134,7 +151,7 @@ describe('committed manifests', () => {
   it('manifests/<key>.json is what `npm run manifests` generates now (run it after changing a stream)', async () => {
     const { readFileSync } = await import('node:fs');
     const path = await import('node:path');
-    const committed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../manifests/amazon.json'), 'utf8'));
+    const committed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../manifests/gleaner-amazon.json'), 'utf8'));
     expect(committed).toEqual(JSON.parse(JSON.stringify(await buildManifest(amazonConnector))));
   });
 });

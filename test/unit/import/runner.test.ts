@@ -7,7 +7,7 @@ import { amazonOrderHistoryParser } from '../../../src/connectors/amazon/artifac
 import { ImportRunner } from '../../../src/import/runner';
 import type { ImportJobRow } from '../../../src/import/types';
 import { freshDb } from '../../support/streams';
-import { amazonExportCsvBytes, expectations, makeAmazonExportZip } from '../../fixtures/amazon';
+import { amazonExportCsvBytes, expectations, localDay, makeAmazonExportZip } from '../../fixtures/amazon';
 import { amazonCsv } from './generate-amazon-csv';
 import { recordContents, stageBytes } from './support';
 import type { GleanerDatabase } from '../../../src/db/database';
@@ -66,7 +66,7 @@ describe('import job', () => {
     const whole = amazonOrderHistoryParser.parse([{ path: 'Retail.OrderHistory.1.csv', text: () => new TextDecoder().decode(amazonExportCsvBytes()) }]);
     const stored = await db.records.where('connectionId').equals(done.connectionId!).toArray();
     for (const observation of whole.observations) {
-      const key = observation.stream === 'orders' ? String(observation.data.id) : `${observation.data.order_id}|${observation.data.item_key}`;
+      const key = String(observation.data.id); // an item's id is its `<order>|<item key>` key
       expect(stored.find((record) => record.stream === observation.stream && record.key === key)?.data).toEqual(Object.fromEntries(Object.entries(observation.data).filter(([, value]) => value !== null)));
     }
   });
@@ -215,7 +215,7 @@ describe('import job', () => {
     expect(done.status).toBe('committed');
     expect(done.chunksCommitted).toBeGreaterThan(2);
     const order = await db.records.get([done.connectionId!, 'orders', '111-1111111-1111111']);
-    expect(order?.data).toMatchObject({ total_cents: 1800, item_count: 2 });
+    expect(order?.data).toMatchObject({ order_total_cents: 1800, item_count: 2, order_date: localDay('2020-02-01T10:00:00Z'), ordered_at: '2020-02-01T10:00:00Z' });
     expect(order?.versions).toHaveLength(1);
     const mug = await db.records.get([done.connectionId!, 'order_items', '111-1111111-1111111|B000000AAA']);
     expect(mug?.data.quantity).toBe(3);

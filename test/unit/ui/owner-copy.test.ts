@@ -72,7 +72,7 @@ describe('Sources card', () => {
 });
 
 describe('records filters', () => {
-  const record = { stream: 'orders', key: '111-8846102-3392817', data: { id: '111-8846102-3392817', status: 'Delivered February 10', total: '$49.16' }, methods: ['owner_artifact', 'browser_polyfill'] as ('owner_artifact' | 'browser_polyfill')[], eventTime: '2023-02-08T03:41:19Z' };
+  const record = { stream: 'orders', key: '111-8846102-3392817', data: { id: '111-8846102-3392817', delivery_status: 'Delivered February 10', order_total: '$49.16' }, methods: ['owner_artifact', 'browser_polyfill'] as ('owner_artifact' | 'browser_polyfill')[], eventTime: '2023-02-08T03:41:19Z' };
   it('matches kind, method, day range (inclusive) and every search word, case-insensitively', () => {
     expect(matchesFilter(record, {})).toBe(true);
     expect(matchesFilter(record, { stream: 'order_items' })).toBe(false);

@@ -8,10 +8,11 @@ import type { ArtifactFile } from '../../../../src/connectors/types';
 import {
   AMAZON_EXPORT_ZIP_ENTRY,
   expectations,
+  localDay,
   makeAmazonExportZip,
   readAmazonFixture,
 } from '../../../fixtures/amazon';
-import { find, ids } from './helpers';
+import { find, ids, withTimeZone } from './helpers';
 
 const csv = readAmazonFixture('Retail.OrderHistory.1.csv');
 const file = (text: string, path = AMAZON_EXPORT_ZIP_ENTRY): ArtifactFile => ({ path, text: () => text });
@@ -57,14 +58,15 @@ describe("Dana's Retail.OrderHistory.1.csv", () => {
   it('reads an order fully, summing Total Owed over its rows', () => {
     expect(find(result.observations, 'orders', (d) => d.id === '114-2957301-6617020')).toEqual({
       id: '114-2957301-6617020',
-      order_date: '2019-08-22T14:05:31Z',
-      total: '$49.05',
-      total_cents: 4905,
+      order_date: localDay('2019-08-22T14:05:31Z'),
+      ordered_at: '2019-08-22T14:05:31Z',
+      order_total: '$49.05',
+      order_total_cents: 4905,
       currency: 'USD',
-      status: 'Closed',
-      recipient: 'Dana Whitfield',
+      delivery_status: 'Closed',
+      recipient_name: 'Dana Whitfield',
       item_count: 2,
-      payment_summary: 'Visa - 4242',
+      payment_method_summary: 'Visa - 4242',
       marketplace: 'amazon.com',
     });
   });
@@ -74,13 +76,13 @@ describe("Dana's Retail.OrderHistory.1.csv", () => {
     const item = find(result.observations, 'order_items', (d) => d.order_id === orderId && d.asin === asin);
     expect(item.quantity).toBe(quantity);
     expect(item.unit_price_cents).toBe(1599);
-    expect(find(result.observations, 'orders', (d) => d.id === orderId)).toMatchObject({ total_cents: 3454, item_count: 1 });
+    expect(find(result.observations, 'orders', (d) => d.id === orderId)).toMatchObject({ order_total_cents: 3454, item_count: 1 });
   });
 
   it('counts an exactly duplicated row once', () => {
     const item = find(result.observations, 'order_items', (d) => d.asin === 'B07YN82X3B');
     expect(item.quantity).toBe(1);
-    expect(find(result.observations, 'orders', (d) => d.id === '112-3310458-7756229').total_cents).toBe(7096);
+    expect(find(result.observations, 'orders', (d) => d.id === '112-3310458-7756229').order_total_cents).toBe(7096);
     expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'duplicate_row', where: 'Retail.OrderHistory.1.csv row 15' }));
   });
 
@@ -89,15 +91,16 @@ describe("Dana's Retail.OrderHistory.1.csv", () => {
     expect(bottle.unit_price).toBeNull();
     expect(bottle.unit_price_cents).toBeNull();
     const cover = find(result.observations, 'orders', (d) => d.id === '113-1187265-0094627');
-    expect(cover.total).toBeNull();
-    expect(cover.total_cents).toBeNull();
+    expect(cover.order_total).toBeNull();
+    expect(cover.order_total_cents).toBeNull();
   });
 
   it('keeps the undated row without an order_date, with a warning naming the row', () => {
     const [undated] = expectations.export.undatedOrderIds;
     const order = find(result.observations, 'orders', (d) => d.id === undated);
     expect(order).not.toHaveProperty('order_date');
-    expect(order.total_cents).toBe(9285);
+    expect(order).not.toHaveProperty('ordered_at');
+    expect(order.order_total_cents).toBe(9285);
     expect(find(result.observations, 'order_items', (d) => d.order_id === undated)).not.toHaveProperty('order_date');
     expect(result.warnings).toContainEqual({
       code: 'undated_row',
@@ -116,15 +119,39 @@ describe("Dana's Retail.OrderHistory.1.csv", () => {
     expect(coffee.name).toBe('Café Bustelo Espresso Style Dark Roast Ground Coffee — 10 oz Brick, Pack of 6 (Crème édition)');
   });
 
-  it('keeps the CSV instant as given (UTC), which may be the next day of the page', () => {
-    const order = find(result.observations, 'orders', (d) => d.id === expectations.overlap.dayDiffersAcrossMethods);
-    expect(order.order_date).toBe('2023-02-08T03:41:19Z');
+  it('keeps the CSV instant as given in ordered_at, and its local day in order_date', () => {
+    const { dayDiffersAcrossMethods: id, dayDiffersInstant: instant } = expectations.overlap;
+    const order = find(result.observations, 'orders', (d) => d.id === id);
+    expect(order).toMatchObject({ order_date: localDay(instant), ordered_at: instant });
+    for (const item of result.observations.filter((o) => o.stream === 'order_items' && o.data.order_id === id)) {
+      expect(item.data).toMatchObject({ order_date: localDay(instant), ordered_at: instant });
+    }
+  });
+
+  it('dates an order on the day the owner saw it, in the browser’s time zone', () => {
+    const { dayDiffersAcrossMethods: id } = expectations.overlap;
+    const dayIn = (zone: string) => withTimeZone(zone, () => find(parser.parse([file(csv)]).observations, 'orders', (d) => d.id === id));
+    // 2023-02-08T03:41:19Z: the evening of February 7 in Portland (as her Your Orders page shows it), the 8th in UTC and Tokyo.
+    expect(dayIn('America/Los_Angeles')).toMatchObject({ order_date: '2023-02-07', ordered_at: '2023-02-08T03:41:19Z' });
+    expect(dayIn('UTC')).toMatchObject({ order_date: '2023-02-08', ordered_at: '2023-02-08T03:41:19Z' });
+    expect(dayIn('Asia/Tokyo')).toMatchObject({ order_date: '2023-02-08', ordered_at: '2023-02-08T03:41:19Z' });
+    // The claimed window follows the stored days: 2023-09-02T15:09:26Z is already September 3 in Tokyo.
+    const tokyo = withTimeZone('Asia/Tokyo', () => parser.parse([file(csv)]).coverage);
+    expect(tokyo.map((c) => [c.start, c.end])).toEqual([
+      ['2019-02-04', '2023-09-03'],
+      ['2019-02-04', '2023-09-03'],
+    ]);
+  });
+
+  it('gives every item its id: order id | item key', () => {
+    for (const o of result.observations.filter((o) => o.stream === 'order_items')) expect(o.data.id).toBe(`${o.data.order_id}|${o.data.item_key}`);
   });
 
   it('claims partial coverage over the first and last order days', () => {
+    const { start, end } = expectations.export.coverage;
     expect(result.coverage.map((c) => [c.stream, c.start, c.end, c.completeness])).toEqual([
-      ['orders', '2019-02-03', '2023-09-02', 'partial'],
-      ['order_items', '2019-02-03', '2023-09-02', 'partial'],
+      ['orders', start, end, 'partial'],
+      ['order_items', start, end, 'partial'],
     ]);
   });
 
@@ -198,13 +225,54 @@ describe('tolerance', () => {
       file('Order ID,Order Date,ASIN,Product Name,Quantity\n111-1111111-1111111,2020-01-01T10:00:00Z,,  Handmade   Mug  ,3\n'),
     ]);
     expect(find(out.observations, 'order_items', () => true)).toEqual({
+      id: '111-1111111-1111111|name:handmade mug',
       order_id: '111-1111111-1111111',
       item_key: 'name:handmade mug',
       name: 'Handmade Mug',
       unit_price: null,
       unit_price_cents: null,
       quantity: 3,
-      order_date: '2020-01-01T10:00:00Z',
+      order_date: localDay('2020-01-01T10:00:00Z'),
+      ordered_at: '2020-01-01T10:00:00Z',
+    });
+  });
+
+  it('reads each shape of Order Date into a day, and an instant only where one is named', () => {
+    const dated = (value: string) => {
+      const out = parser.parse([file(`Order ID,Order Date,ASIN,Quantity\n111-1111111-1111111,${value},B000000001,1\n`)]);
+      const order = out.observations.find((o) => o.stream === 'orders')!.data;
+      return { order_date: order.order_date, ordered_at: order.ordered_at, warned: out.warnings.some((w) => w.code === 'undated_row') };
+    };
+    expect(dated('2020-01-01T10:00:00.000Z')).toEqual({ order_date: localDay('2020-01-01T10:00:00Z'), ordered_at: '2020-01-01T10:00:00.000Z', warned: false });
+    expect(dated('2020-01-01T10:00:00+01:00')).toEqual({ order_date: localDay('2020-01-01T09:00:00Z'), ordered_at: '2020-01-01T10:00:00+01:00', warned: false });
+    // Readable instants zod's date-time would not take are kept as the same instant, in UTC.
+    expect(dated('2020-01-01T10:00Z')).toEqual({ order_date: localDay('2020-01-01T10:00:00Z'), ordered_at: '2020-01-01T10:00:00.000Z', warned: false });
+    expect(dated('2020-01-01T10:00:00+0100')).toEqual({ order_date: localDay('2020-01-01T09:00:00Z'), ordered_at: '2020-01-01T09:00:00.000Z', warned: false });
+    // A bare day is that day; a clock time without a zone names no instant.
+    expect(dated('2020-01-01')).toEqual({ order_date: '2020-01-01', ordered_at: undefined, warned: false });
+    expect(dated('2020-01-01T23:30:00')).toEqual({ order_date: '2020-01-01', ordered_at: undefined, warned: false });
+    // Not a real day: undated, never rolled over into March.
+    expect(dated('2023-02-30T10:00:00Z')).toEqual({ order_date: undefined, ordered_at: undefined, warned: true });
+  });
+
+  it('takes the earliest Order Date of an order’s rows, for both fields', () => {
+    const out = parser.parse([
+      file('Order ID,Order Date,ASIN,Quantity\n111-1111111-1111111,2020-01-02T10:00:00Z,B000000001,1\n111-1111111-1111111,2020-01-01T10:00:00Z,B000000002,1\n'),
+    ]);
+    for (const o of out.observations) expect(o.data).toMatchObject({ order_date: localDay('2020-01-01T10:00:00Z'), ordered_at: '2020-01-01T10:00:00Z' });
+  });
+
+  it('combines the parts of an order split across chunks: earliest day and instant, sums', () => {
+    const id = '111-1111111-1111111';
+    const earlier = { id, order_date: '2020-02-02', ordered_at: '2020-02-02T10:00:00Z', order_total: '$10.00', order_total_cents: 1000, currency: 'USD', item_count: 1 };
+    const later = { id, order_date: '2020-02-01', ordered_at: '2020-02-01T23:00:00Z', order_total: '$5.00', order_total_cents: 500, currency: 'USD', item_count: 1 };
+    expect(parser.combine!('orders', earlier, later)).toEqual({ id, order_date: '2020-02-01', ordered_at: '2020-02-01T23:00:00Z', order_total: '$15.00', order_total_cents: 1500, currency: 'USD', item_count: 2 });
+    const item = { id: `${id}|B000000001`, order_id: id, item_key: 'B000000001', quantity: 1 };
+    expect(parser.combine!('order_items', { ...item, order_date: '2020-02-02', ordered_at: '2020-02-02T10:00:00Z' }, { ...item, order_date: '2020-02-01', ordered_at: '2020-02-01T23:00:00Z' })).toEqual({
+      ...item,
+      quantity: 2,
+      order_date: '2020-02-01',
+      ordered_at: '2020-02-01T23:00:00Z',
     });
   });
 

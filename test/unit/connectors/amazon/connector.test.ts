@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { CoverageClaim, AccountHint, BatchWarning } from '../../../../src/core/model';
 import { amazonConnector } from '../../../../src/connectors/amazon';
 import { amazonMeta } from '../../../../src/connectors/amazon/meta';
@@ -37,7 +38,7 @@ describe('amazonConnector', () => {
       crossMethodReconciliation: false,
     });
     expect(orderItemsStream).toMatchObject({
-      primaryKey: ['order_id', 'item_key'],
+      primaryKey: ['id'],
       eventTimeField: 'order_date',
       crossMethodIdentity: true,
       crossMethodReconciliation: false,
@@ -74,33 +75,64 @@ describe('amazonConnector', () => {
 });
 
 describe('schemas', () => {
-  const order = { id: '111-2222222-3333333', order_date: '2024-01-15', total: '$1.00', total_cents: 100 };
+  const order = { id: '111-2222222-3333333', order_date: '2024-01-15', order_total: '$1.00', order_total_cents: 100 };
 
   it('accept retail and digital ids and tolerate extra fields', () => {
     expect(AmazonOrder.safeParse(order).success).toBe(true);
     expect(AmazonOrder.safeParse({ id: 'D01-2222222-3333333' }).success).toBe(true);
     expect(AmazonOrder.safeParse({ ...order, future_field: { a: 1 } }).success).toBe(true);
-    expect(AmazonOrder.safeParse({ ...order, order_date: '2023-02-08T03:41:19Z', total: null, total_cents: null }).success).toBe(true);
+    expect(AmazonOrder.safeParse({ ...order, ordered_at: '2023-02-08T03:41:19Z', order_total: null, order_total_cents: null }).success).toBe(true);
   });
 
   it('reject malformed ids, empty strings, unbounded text and non-ISO dates', () => {
     expect(AmazonOrder.safeParse({ ...order, id: '111-222-333' }).success).toBe(false);
-    expect(AmazonOrder.safeParse({ ...order, status: '' }).success).toBe(false);
-    expect(AmazonOrder.safeParse({ ...order, status: 'x'.repeat(501) }).success).toBe(false);
+    expect(AmazonOrder.safeParse({ ...order, delivery_status: '' }).success).toBe(false);
+    expect(AmazonOrder.safeParse({ ...order, delivery_status: 'x'.repeat(501) }).success).toBe(false);
     expect(AmazonOrder.safeParse({ ...order, order_date: 'January 15, 2024' }).success).toBe(false);
-    expect(AmazonOrder.safeParse({ ...order, total_cents: 1.5 }).success).toBe(false);
+    expect(AmazonOrder.safeParse({ ...order, order_total_cents: 1.5 }).success).toBe(false);
     expect(AmazonOrder.safeParse({ ...order, url: 'javascript:alert(1)' }).success).toBe(false);
-    const item = { order_id: '111-2222222-3333333', item_key: 'B0BSHF7WHW', asin: 'B0BSHF7WHW' };
+    const item = { id: '111-2222222-3333333|B0BSHF7WHW', order_id: '111-2222222-3333333', item_key: 'B0BSHF7WHW', asin: 'B0BSHF7WHW' };
     expect(AmazonOrderItem.safeParse(item).success).toBe(true);
-    expect(AmazonOrderItem.safeParse({ ...item, item_key: 'name:mug' }).success).toBe(true);
+    expect(AmazonOrderItem.safeParse({ ...item, id: '111-2222222-3333333|name:mug', item_key: 'name:mug' }).success).toBe(true);
     expect(AmazonOrderItem.safeParse({ ...item, item_key: '' }).success).toBe(false);
     expect(AmazonOrderItem.safeParse({ ...item, asin: 'b0bshf7whw' }).success).toBe(false);
     expect(AmazonOrderItem.safeParse({ ...item, name: 'n'.repeat(2001) }).success).toBe(false);
     expect(AmazonOrderItem.safeParse({ ...item, quantity: -1 }).success).toBe(false);
   });
 
+  it('keep order_date a calendar day and ordered_at an instant with its offset', () => {
+    expect(AmazonOrder.safeParse({ ...order, order_date: '2023-02-08T03:41:19Z' }).success).toBe(false);
+    expect(AmazonOrder.safeParse({ ...order, order_date: '2023-02-30' }).success).toBe(false);
+    expect(AmazonOrder.safeParse({ ...order, order_date: null, ordered_at: null }).success).toBe(true);
+    expect(AmazonOrder.safeParse({ ...order, ordered_at: '2023-02-08T03:41:19.000+01:00' }).success).toBe(true);
+    expect(AmazonOrder.safeParse({ ...order, ordered_at: '2023-02-08' }).success).toBe(false);
+    expect(AmazonOrder.safeParse({ ...order, ordered_at: '2023-02-08T03:41:19' }).success).toBe(false);
+    const item = { id: '111-2222222-3333333|B0BSHF7WHW', order_id: '111-2222222-3333333', item_key: 'B0BSHF7WHW' };
+    expect(AmazonOrderItem.safeParse({ ...item, order_date: '2023-02-08T03:41:19Z' }).success).toBe(false);
+    expect(AmazonOrderItem.safeParse({ ...item, order_date: '2023-02-08', ordered_at: '2023-02-08T03:41:19Z' }).success).toBe(true);
+  });
+
+  it('require an item id that is its order id | item key (the record key)', () => {
+    const item = { id: '111-2222222-3333333|B0BSHF7WHW', order_id: '111-2222222-3333333', item_key: 'B0BSHF7WHW' };
+    const { id: _id, ...withoutId } = item;
+    expect(AmazonOrderItem.safeParse(withoutId).success).toBe(false);
+    expect(AmazonOrderItem.safeParse({ ...item, id: '111-2222222-3333333|B000000000' }).success).toBe(false);
+    expect(AmazonOrderItem.safeParse({ ...item, id: 'B0BSHF7WHW' }).success).toBe(false);
+  });
+
+  it('declare the reference manifest’s field names and formats in their JSON Schema', () => {
+    const orders = z.toJSONSchema(AmazonOrder, { io: 'input' }) as { properties: Record<string, { anyOf?: { type?: string; format?: string }[] }> };
+    expect(Object.keys(orders.properties)).toEqual(expect.arrayContaining(['id', 'order_date', 'ordered_at', 'order_total', 'order_total_cents', 'delivery_status', 'recipient_name', 'payment_method_summary', 'item_count']));
+    expect(Object.keys(orders.properties)).not.toEqual(expect.arrayContaining(['total']));
+    expect(orders.properties.order_date?.anyOf?.[0]).toMatchObject({ type: 'string', format: 'date' });
+    expect(orders.properties.ordered_at?.anyOf?.[0]).toMatchObject({ type: 'string', format: 'date-time' });
+    const items = z.toJSONSchema(AmazonOrderItem, { io: 'input' }) as { properties: Record<string, { anyOf?: { format?: string }[] }>; required: string[] };
+    expect(items.required).toEqual(['id', 'order_id', 'item_key']);
+    expect(items.properties.order_date?.anyOf?.[0]).toMatchObject({ format: 'date' });
+  });
+
   it('describe records in owner words', () => {
-    expect(ordersStream.describe({ id: '111-2222222-3333333', order_date: '2023-02-08T03:41:19Z', total: '$49.16' })).toBe(
+    expect(ordersStream.describe({ id: '111-2222222-3333333', order_date: '2023-02-08', order_total: '$49.16' })).toBe(
       'Order 111-2222222-3333333 · 2023-02-08 · $49.16',
     );
     expect(orderItemsStream.describe({ order_id: '111-2222222-3333333', name: 'Mug', quantity: 2 })).toBe(

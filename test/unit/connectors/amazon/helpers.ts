@@ -19,3 +19,15 @@ export function find(
   if (!hit) throw new Error(`no ${stream} observation matched`);
   return hit.data;
 }
+
+/** Runs `fn` with the process in time zone `zone` (Node applies a changed TZ at once), then puts the zone back. */
+export function withTimeZone<T>(zone: string, fn: () => T): T {
+  const before = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    return fn();
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+}

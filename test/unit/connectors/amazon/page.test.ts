@@ -59,9 +59,9 @@ describe("Dana's 2024 list (whole year on one page)", () => {
 
   it('reads totals as displayed and in integer cents', () => {
     const big = find(cap.observations, 'orders', (d) => d.id === '112-7781520-4419843');
-    expect(big).toMatchObject({ total: '$1,234.56', total_cents: 123456, currency: 'USD', marketplace: 'amazon.com' });
+    expect(big).toMatchObject({ order_total: '$1,234.56', order_total_cents: 123456, currency: 'USD', marketplace: 'amazon.com' });
     const small = find(cap.observations, 'orders', (d) => d.id === '114-3358190-0917625');
-    expect(small.total_cents).toBe(1299);
+    expect(small.order_total_cents).toBe(1299);
   });
 
   it('reads status, recipient name (not the hidden address), item count and the details link', () => {
@@ -69,11 +69,11 @@ describe("Dana's 2024 list (whole year on one page)", () => {
     expect(order).toEqual({
       id: '113-2094417-6670231',
       order_date: '2024-01-15',
-      total: '$45.98',
-      total_cents: 4598,
+      order_total: '$45.98',
+      order_total_cents: 4598,
       currency: 'USD',
-      status: 'Delivered January 18',
-      recipient: 'Dana Whitfield',
+      delivery_status: 'Delivered January 18',
+      recipient_name: 'Dana Whitfield',
       item_count: 2,
       marketplace: 'amazon.com',
       url: 'https://www.amazon.com/gp/your-account/order-details?orderID=113-2094417-6670231',
@@ -84,6 +84,7 @@ describe("Dana's 2024 list (whole year on one page)", () => {
     const items = cap.observations.filter((o) => o.stream === 'order_items' && o.data.order_id === '113-2094417-6670231');
     expect(items.map((o) => o.data)).toEqual([
       {
+        id: '113-2094417-6670231|B0BSHF7WHW',
         order_id: '113-2094417-6670231',
         item_key: 'B0BSHF7WHW',
         asin: 'B0BSHF7WHW',
@@ -92,6 +93,7 @@ describe("Dana's 2024 list (whole year on one page)", () => {
         order_date: '2024-01-15',
       },
       {
+        id: '113-2094417-6670231|B09V3JN27K',
         order_id: '113-2094417-6670231',
         item_key: 'B09V3JN27K',
         asin: 'B09V3JN27K',
@@ -106,6 +108,7 @@ describe("Dana's 2024 list (whole year on one page)", () => {
   it('keys an item without an ASIN link by its normalised name', () => {
     const gift = find(cap.observations, 'order_items', (d) => d.order_id === '114-3358190-0917625');
     expect(gift).toEqual({
+      id: '114-3358190-0917625|name:amazon.com gift card in a greeting card - fireworks design',
       order_id: '114-3358190-0917625',
       item_key: 'name:amazon.com gift card in a greeting card - fireworks design',
       name: 'Amazon.com Gift Card in a Greeting Card - Fireworks Design',
@@ -161,7 +164,8 @@ describe("Dana's 2023 list", () => {
   it('shows the order the CSV dates 2023-02-08T03:41Z on its local day', () => {
     const order = find(cap.observations, 'orders', (d) => d.id === expectations.overlap.dayDiffersAcrossMethods);
     expect(order.order_date).toBe('2023-02-07');
-    expect(order.total_cents).toBe(4916);
+    expect(order.order_total_cents).toBe(4916);
+    expect(order).not.toHaveProperty('ordered_at');
   });
 
   it('uses the same ASIN keys as the export for shared orders', () => {
@@ -179,12 +183,13 @@ describe("Sam's 2024 list (older layout, /gp/product links, digital order)", () 
     expect(ids(cap.observations)).toEqual(['D01-4471936-2813057', '114-8392015-6604728']);
     expect(find(cap.observations, 'orders', (d) => d.id === 'D01-4471936-2813057')).toMatchObject({
       order_date: '2024-09-09',
-      total_cents: 999,
+      order_total_cents: 999,
     });
   });
 
   it('reads /gp/product/<ASIN> items with their price and seller', () => {
     expect(find(cap.observations, 'order_items', (d) => d.order_id === '114-8392015-6604728')).toEqual({
+      id: '114-8392015-6604728|B0CHX1W1XY',
       order_id: '114-8392015-6604728',
       item_key: 'B0CHX1W1XY',
       asin: 'B0CHX1W1XY',
@@ -199,8 +204,8 @@ describe("Sam's 2024 list (older layout, /gp/product links, digital order)", () 
 
   it('leaves the recipient out of a digital order that has none', () => {
     const digital = find(cap.observations, 'orders', (d) => d.id === 'D01-4471936-2813057');
-    expect(digital).not.toHaveProperty('recipient');
-    expect(find(cap.observations, 'orders', (d) => d.id === '114-8392015-6604728').recipient).toBe('Sam Okafor');
+    expect(digital).not.toHaveProperty('recipient_name');
+    expect(find(cap.observations, 'orders', (d) => d.id === '114-8392015-6604728').recipient_name).toBe('Sam Okafor');
   });
 
   it("hints Sam's account, distinct from Dana's", () => {
@@ -291,13 +296,13 @@ describe('order detail page', () => {
       {
         id: '113-2094417-6670231',
         order_date: '2024-01-15',
-        total: '$45.98',
-        total_cents: 4598,
+        order_total: '$45.98',
+        order_total_cents: 4598,
         currency: 'USD',
-        status: 'Delivered January 18, 2024',
-        recipient: 'Dana Whitfield',
+        delivery_status: 'Delivered January 18, 2024',
+        recipient_name: 'Dana Whitfield',
         item_count: 2,
-        payment_summary: 'Visa ending in 4242',
+        payment_method_summary: 'Visa ending in 4242',
         marketplace: 'amazon.com',
         url: 'https://www.amazon.com/gp/your-account/order-details?orderID=113-2094417-6670231',
       },
@@ -308,6 +313,7 @@ describe('order detail page', () => {
     const items = cap.observations.filter((o) => o.stream === 'order_items').map((o) => o.data);
     expect(items).toEqual([
       expect.objectContaining({
+        id: '113-2094417-6670231|B0BSHF7WHW',
         item_key: 'B0BSHF7WHW',
         unit_price: '$19.99',
         unit_price_cents: 1999,
@@ -395,7 +401,7 @@ describe('robustness', () => {
     }
     const cap = amazonPageExtractor.extract(doc, url);
     expect(ids(cap.observations)).toEqual(expectations.pages['orders-2024-dana.html'].orderIds);
-    expect(find(cap.observations, 'orders', (d) => d.id === '112-7781520-4419843').total_cents).toBe(123456);
+    expect(find(cap.observations, 'orders', (d) => d.id === '112-7781520-4419843').order_total_cents).toBe(123456);
     expect(ids(cap.observations, 'order_items')).toHaveLength(5);
     expect(JSON.stringify(cap)).not.toContain('Bodum');
   });
