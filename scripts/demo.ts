@@ -37,7 +37,11 @@ async function main() {
   console.log('Preparing a personal server on this computer (the PDPP reference server; the first run builds it, about two minutes)…');
   await buildReferenceServer();
   // The built extension, with the personal server's address (127.0.0.1) allowed as the owner would at link time.
-  const [session, server] = await Promise.all([launchWithServerAccess(), startReferenceServer()]);
+  const server = await startReferenceServer();
+  const session = await launchWithServerAccess().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
   try {
     console.log('Gleaner demo: Dana imports her Amazon export, then browses Your Orders; Sam browses his.\n');
     const dashboard = await DashboardPage.open(session);

@@ -16,8 +16,9 @@ afterEach(async () => {
 
 describe('linking', () => {
   it('without host permission for the server, linking is refused and nothing is sent', async () => {
-    const [server, session] = await Promise.all([startReferenceServer(), launchExtension()]);
+    const server = await startReferenceServer();
     cleanups.push(() => server.close());
+    const session = await launchExtension();
     cleanups.push(() => session.close());
     await browseAmazon(session, 'orders-2024-sam.html');
     const [sam] = await listConnections(session);

@@ -51,6 +51,14 @@ async function realServer(): Promise<ReferenceServer> {
   return started;
 }
 
+/** A real server and a browser, started side by side; both are cleaned up even when one of them fails to start. */
+async function serverAndSession(): Promise<[ReferenceServer, ExtensionSession]> {
+  const [server, browser] = await Promise.allSettled([realServer(), session()]);
+  if (server.status === 'rejected') throw server.reason;
+  if (browser.status === 'rejected') throw browser.reason;
+  return [server.value, browser.value];
+}
+
 async function receiver(options: Parameters<typeof startReceiver>[0] = {}): Promise<Receiver> {
   const started = await startReceiver(options);
   cleanups.push(() => started.close());
@@ -69,7 +77,7 @@ async function expectOwnerReadsVisible(s: ExtensionSession, server: ReferenceSer
 
 describe('export to the real PDPP reference server', () => {
   it('capture + import, one-click link for two accounts: the owner reads back exactly the visible records and every receipt', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     // The server registered its own first-party Amazon manifest at boot; Gleaner's key is its own.
     expect((await server.manifest('amazon'))?.connector_key).toBe('amazon');
     const dashboard = await DashboardPage.open(s);
@@ -123,7 +131,7 @@ describe('export to the real PDPP reference server', () => {
   });
 
   it('linked with a code the owner minted on the server', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     await browseAmazon(s, 'orders-2024-sam.html');
     const [sam] = await listConnections(s);
     // Gleaner's manifest must be on the server before the owner can mint a code for it (the dashboard offers it; here the owner posts it).
@@ -143,7 +151,7 @@ describe('export to the real PDPP reference server', () => {
   });
 
   it('the server is killed (SIGKILL) mid-export and restarted: the export completes, nothing lost, nothing twice', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     const dashboard = await DashboardPage.open(s);
     await dashboard.importFile(zip(), { newAccountName: 'Dana' });
     await browseAmazon(s, 'orders-2024-dana.html');
@@ -176,7 +184,7 @@ describe('export to the real PDPP reference server', () => {
   });
 
   it('the owner revokes the device: the heartbeat alone pauses the link with the re-link sentence; linking again resumes', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     await browseAmazon(s, 'orders-2024-dana.html');
     const [dana] = await listConnections(s);
     const panel = await ServerPanelPage.open(s);
@@ -202,7 +210,7 @@ describe('export to the real PDPP reference server', () => {
   });
 
   it('after a server restart, linking the same account again works without a new name from the owner, and sends the whole history', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     await browseAmazon(s, 'orders-2024-dana.html');
     await browseAmazon(s, 'orders-2023-dana.html');
     const [dana] = await listConnections(s);
@@ -225,7 +233,7 @@ describe('export to the real PDPP reference server', () => {
   });
 
   it('a batch the server set aside is shown to the owner and sent again once the cause is fixed', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     await browseAmazon(s, 'orders-2024-dana.html');
     const [dana] = await listConnections(s);
     const panel = await ServerPanelPage.open(s);
@@ -250,7 +258,7 @@ describe('export to the real PDPP reference server', () => {
   });
 
   it('an authorised tombstone arrives as a delete; an export-only order missing from a complete page never does', async () => {
-    const [server, s] = await Promise.all([realServer(), session()]);
+    const [server, s] = await serverAndSession();
     const dashboard = await DashboardPage.open(s);
     await dashboard.importFile(zip(), { newAccountName: 'Dana' });
     await browseAmazon(s, 'orders-2024-dana-page1.html'); // 2 newest 2024 orders, partial

@@ -1,6 +1,13 @@
 /**
  * HTTP plumbing for the test receiver: error envelopes, size-guarded body
  * reading, ids and secrets. Only node:http / node:crypto, no frameworks.
+ *
+ * Two kinds of refusal, as on the reference server:
+ * - `HttpError`: the server's own envelope `{error:{code, message, type,
+ *   param?, request_id}}`, with the request id also in the `request-id` header;
+ * - `FrameworkError`: what its HTTP framework (Fastify) answers before a route
+ *   runs (unknown route, unparsable JSON, body too large):
+ *   `{statusCode, error, message}` (plus `code` for some), no request id.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -14,23 +21,35 @@ export interface Reply {
   json?: unknown;
   raw?: string;
   headers?: Record<string, string>;
+  /** False for the framework's own answers, which carry no `request-id` header. */
+  requestId?: boolean;
 }
 
-const TYPE_BY_STATUS: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  409: 'conflict_error',
-  410: 'invalid_request_error',
-  413: 'invalid_request_error',
-  415: 'invalid_request_error',
-  503: 'api_error',
-};
+/** The reference server's `typeFor(status)`: the envelope `type` is derived from the status alone. */
+export function typeFor(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid_request_error';
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 410:
+      return 'gone_error';
+    case 413:
+      return 'request_entity_too_large_error';
+    case 429:
+      return 'rate_limit_error';
+    default:
+      return 'api_error'; // 409, 500 and 503 included
+  }
+}
 
 /**
  * A refusal that becomes the protocol's error envelope
- * `{error:{code, message, type, param?, request_id, ...extra}}`.
+ * `{error:{code, message, type, param?, ...extra, request_id}}`.
  * Thrown from anywhere in a handler; handlers are synchronous, so nothing has
  * been stored when one escapes unless the handler chose to store first.
  */
@@ -57,19 +76,50 @@ export class HttpError extends Error {
 }
 
 export function errorReply(error: HttpError, requestId: string): Reply {
-  const envelope: Record<string, unknown> = {
-    code: error.code,
-    message: error.message,
-    type: TYPE_BY_STATUS[error.status] ?? 'api_error',
-  };
-  if (error.param !== undefined) envelope.param = error.param;
+  const envelope: Record<string, unknown> = { code: error.code, message: error.message, type: typeFor(error.status) };
+  if (error.param) envelope.param = error.param;
   Object.assign(envelope, error.extra);
   envelope.request_id = requestId;
   return { status: error.status, json: { error: envelope }, headers: error.headers };
 }
 
+/** The server's usual 400: code `invalid_request`. */
 export function badRequest(message: string, param?: string): HttpError {
   return new HttpError(400, 'invalid_request', message, { param });
+}
+
+/** An answer from the HTTP framework itself, before any route ran: Fastify's shape, no request id. */
+export class FrameworkError extends Error {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+
+  constructor(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+    super(String(body.message));
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+
+  reply(): Reply {
+    return { status: this.status, json: this.body, headers: this.headers, requestId: false };
+  }
+}
+
+export function routeNotFound(method: string, pathname: string): FrameworkError {
+  return new FrameworkError(404, { message: `Route ${method}:${pathname} not found`, error: 'Not Found', statusCode: 404 });
+}
+
+export function invalidJson(message: string): FrameworkError {
+  return new FrameworkError(400, { statusCode: 400, error: 'Bad Request', message });
+}
+
+export function bodyTooLarge(): FrameworkError {
+  return new FrameworkError(
+    413,
+    { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', error: 'Payload Too Large', message: 'Request body is too large' },
+    { connection: 'close' },
+  );
 }
 
 export type BodyResult = { kind: 'ok'; bytes: Buffer } | { kind: 'too_large' };
@@ -79,8 +129,9 @@ export type BodyResult = { kind: 'ok'; bytes: Buffer } | { kind: 'too_large' };
  *
  * Past the limit we stop buffering but keep draining to the end before the
  * caller answers 413: answering while the client is still uploading makes
- * fetch clients see a reset connection instead of the 413. A client that keeps
- * sending far beyond the limit is cut off.
+ * fetch clients see a reset connection instead of the 413 (the reference
+ * server answers 413 at once and closes, so its clients may see either). A
+ * client that keeps sending far beyond the limit is cut off.
  */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
   return new Promise((resolve, reject) => {
@@ -108,9 +159,12 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** Opaque id with the reference server's prefix, e.g. `dexp_3f…`. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
+/**
+ * Opaque id with the reference server's prefix and length: `req_`, `dexp_`,
+ * `dsrc_` + 16 hex, `cin_` + 24 hex.
+ */
+export function newId(prefix: string, hexChars = 16): string {
+  return `${prefix}_${randomBytes(Math.ceil(hexChars / 2)).toString('hex').slice(0, hexChars)}`;
 }
 
 /** A secret (`ldt_…`, `lde_…`); only its hash is stored. */

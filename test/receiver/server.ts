@@ -1,25 +1,35 @@
 /**
  * A local, in-memory stand-in for the device routes of a PDPP reference
- * server's authorization-server origin, built from the contract in
- * /work/shared/pdpp-collector-protocol.md so Gleaner's export client can be
- * tested end to end without the real server.
+ * server's authorization-server origin. For every route the two share it
+ * answers as the real server does (status, error code, type, param and
+ * sentence, the `request-id` header, the same checks in the same order;
+ * test/e2e/receiver-conformance.e2e.ts runs one script against both). It
+ * exists for what the real server cannot be made to do on demand: transient
+ * 503s with Retry-After, lost answers, a controllable clock, in-process state.
  *
  * Written in erasable TypeScript with explicit `.ts` imports so it also runs
  * under `node --experimental-strip-types` (Node ≥ 22.6) or the bundled loader
  * (see cli.ts).
+ *
+ * Known differences from the reference server: no first-party manifests are
+ * registered at start; owner routes answer only loopback clients; the
+ * manifest validator covers what a collector's manifest can trip, not every
+ * rule; `/_ref/…` lists have the server's shape but simplified health fields.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorReply, HttpError, isLoopback, newId, readBody, sha256Hex } from './http.ts';
+import { bodyTooLarge, errorReply, FrameworkError, HttpError, invalidJson, isLoopback, newId, readBody, routeNotFound, sha256Hex } from './http.ts';
 import type { Reply } from './http.ts';
-import { revokeDevice, routes } from './routes.ts';
-import type { Route, RouteContext } from './routes.ts';
+import { checkProtocolHeader, PROTOCOL_HEADER, revokeDevice, routes } from './routes.ts';
+import type { FaultableRoute, Route, RouteContext } from './routes.ts';
 import { emptyState, loadState, saveState } from './state.ts';
 import type { DeviceEntry, ReceiverState } from './state.ts';
 
 export type { ReceiverState } from './state.ts';
+export type { FaultableRoute } from './routes.ts';
 export { listBatches, listRecords } from './state.ts';
+export { ACCEPTED_PROTOCOL_VERSIONS, PROTOCOL_HEADER } from './routes.ts';
 
 export interface ReceiverOptions {
   /** 0 (default) picks a free port. */
@@ -36,19 +46,34 @@ export interface Receiver {
   origin: string;
   close(): Promise<void>;
   state: ReceiverState;
-  /** The next `count` ingest requests answer 503 device_ingest_retryable. */
+  /**
+   * The next `count` ingest requests from an authenticated device answer 503
+   * `device_ingest_retryable` with `Retry-After: retryAfterSeconds`, storing
+   * nothing (what the real server answers under write pressure).
+   */
   inject503(count: number, retryAfterSeconds?: number): void;
-  /** Revoke every device (their tokens answer 401) and deactivate their connections. */
+  /**
+   * The next `count` requests to the named routes (default: ingest) that get
+   * past the protocol header and token checks are handled in full (a valid
+   * batch is stored, an enrollment made) but their answer, whatever it is, is
+   * lost: the connection is closed without a response. Logged with status 0.
+   */
+  dropResponses(count: number, routes?: FaultableRoute[]): void;
+  /** Revoke every device (their tokens answer 401) and deactivate their connections, as the owner would one by one. */
   revokeAll(): void;
 }
 
-export const PROTOCOL_HEADER = 'x-pdpp-collector-protocol';
-export const ACCEPTED_PROTOCOL_VERSIONS = ['1'];
+interface Faults {
+  remaining503: number;
+  retryAfterSeconds: number;
+  remainingDrops: number;
+  dropRoutes: FaultableRoute[];
+}
 
 export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receiver> {
   const state = opts.dataFile ? loadState(opts.dataFile) : emptyState();
   const now = opts.now ?? Date.now;
-  const faults = { remaining503: 0, retryAfterSeconds: 1 };
+  const faults: Faults = { remaining503: 0, retryAfterSeconds: 1, remainingDrops: 0, dropRoutes: ['ingest'] };
   const persist = () => {
     if (opts.dataFile) saveState(state, opts.dataFile);
   };
@@ -69,6 +94,10 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       faults.remaining503 = count;
       faults.retryAfterSeconds = retryAfterSeconds;
     },
+    dropResponses(count, routesToDrop = ['ingest']) {
+      faults.remainingDrops = count;
+      faults.dropRoutes = routesToDrop;
+    },
     revokeAll() {
       const at = new Date(now()).toISOString();
       for (const device of state.devices.values()) if (device.status === 'active') revokeDevice(state, device, at);
@@ -81,7 +110,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
 interface ServerContext {
   state: ReceiverState;
   now: () => number;
-  faults: { remaining503: number; retryAfterSeconds: number };
+  faults: Faults;
   persist: () => void;
 }
 
@@ -90,27 +119,35 @@ async function handle(req: IncomingMessage, res: ServerResponse, server: ServerC
   const url = new URL(req.url ?? '/', 'http://receiver.invalid');
   const method = req.method ?? 'GET';
   let reply: Reply;
+  const outcome = { drop: false };
   try {
-    reply = await dispatch(req, method, url, requestId, server);
+    reply = await dispatch(req, method, url, requestId, server, outcome);
   } catch (error) {
-    const httpError =
-      error instanceof HttpError ? error : new HttpError(500, 'internal_error', `receiver bug: ${String(error)}`);
-    reply = errorReply(httpError, requestId);
+    if (error instanceof FrameworkError) reply = error.reply();
+    else {
+      const httpError = error instanceof HttpError ? error : new HttpError(500, 'internal_error', `receiver bug: ${String(error)}`);
+      reply = errorReply(httpError, requestId);
+    }
   }
   server.state.requestLog.push({
     at: new Date(server.now()).toISOString(),
     method,
     path: url.pathname + url.search,
-    status: reply.status,
+    status: outcome.drop ? 0 : reply.status,
     request_id: requestId,
   });
+  if (outcome.drop) {
+    res.destroy(); // the answer is lost on the way
+    return;
+  }
   send(res, reply, requestId);
 }
 
 /**
- * The order of checks mirrors the reference server and the contract:
- * route → body size (413) → injected 503 → loopback / protocol header (409)
- * → bearer token (401) → path device (403) → JSON body → handler.
+ * The order of checks mirrors the reference server: route (404) → body size
+ * (413) → JSON body (400) → loopback for owner routes → protocol header (409)
+ * → bearer token (401) → injected 503 → handler (which checks the path device
+ * id, 403, and everything else).
  */
 async function dispatch(
   req: IncomingMessage,
@@ -118,33 +155,32 @@ async function dispatch(
   url: URL,
   requestId: string,
   server: ServerContext,
+  outcome: { drop: boolean },
 ): Promise<Reply> {
   const match = matchRoute(method, url.pathname);
-  const body = await readBody(req); // always drained, even for 404s, so keep-alive stays healthy
-  if (!match) throw new HttpError(404, 'not_found', `No route for ${method} ${url.pathname}`);
-  if (body.kind === 'too_large') {
-    throw new HttpError(413, 'request_too_large', 'Request body exceeds the 50 MiB limit');
-  }
+  const body = await readBody(req); // always drained, even for 404s
+  if (!match) throw routeNotFound(method, url.pathname);
+  if (body.kind === 'too_large') throw bodyTooLarge();
+  const parsed = parseBody(req, body.bytes);
   const { route, params } = match;
-  if (route.retryableFaults && server.faults.remaining503 > 0) {
-    server.faults.remaining503 -= 1;
-    const retryAfter = String(server.faults.retryAfterSeconds);
-    throw new HttpError(503, 'device_ingest_retryable', 'Injected transient failure; resend the identical batch', {
-      headers: { 'retry-after': retryAfter },
-    });
-  }
   if (route.auth === 'owner' && !isLoopback(req.socket.remoteAddress)) {
     throw new HttpError(403, 'permission_error', 'Owner routes are open only to loopback clients');
   }
-  if (route.auth !== 'owner') checkProtocolHeader(req);
-  const device = route.auth === 'device' ? authenticateDevice(req, server.state, params.device as string) : null;
+  if (route.auth !== 'owner') checkProtocolHeader(readProtocolHeader(req));
+  const device = route.auth === 'device' ? authenticateDevice(req, server.state) : null;
+  if (route.faultable === 'ingest' && device && params.device === device.device_id && server.faults.remaining503 > 0) {
+    server.faults.remaining503 -= 1;
+    throw new HttpError(503, 'device_ingest_retryable', 'Device ingest is temporarily unavailable; retry the same batch', {
+      headers: { 'retry-after': String(server.faults.retryAfterSeconds) },
+    });
+  }
 
   let changed = false;
   const ctx: RouteContext = {
     state: server.state,
     params,
     query: url.searchParams,
-    body: parseJson(req, body.bytes),
+    body: parsed,
     device,
     requestId,
     now: server.now,
@@ -152,10 +188,17 @@ async function dispatch(
       changed = true;
     },
   };
-  const reply = route.handler(ctx);
-  // Durable before acknowledged: the data file is rewritten before the reply leaves.
-  if (changed) server.persist();
-  return reply;
+  if (route.faultable !== undefined && server.faults.remainingDrops > 0 && server.faults.dropRoutes.includes(route.faultable)) {
+    server.faults.remainingDrops -= 1;
+    outcome.drop = true; // handled in full below, whatever the answer; only the answer is lost
+  }
+  try {
+    return route.handler(ctx);
+  } finally {
+    // Durable before acknowledged: the data file is rewritten before the reply leaves
+    // (also when a refusal follows a partial write, as the server's heartbeat does).
+    if (changed) server.persist();
+  }
 }
 
 function matchRoute(method: string, pathname: string): { route: Route; params: Record<string, string> } | null {
@@ -178,40 +221,41 @@ function decodePathSegment(segment: string): string {
   }
 }
 
-function checkProtocolHeader(req: IncomingMessage): void {
+function readProtocolHeader(req: IncomingMessage): string | null {
   const raw = req.headers[PROTOCOL_HEADER];
-  const received = typeof raw === 'string' ? raw.trim() : null;
-  if (received === null || !ACCEPTED_PROTOCOL_VERSIONS.includes(received)) {
-    throw new HttpError(409, 'collector_protocol_mismatch', 'Missing or unsupported X-PDPP-Collector-Protocol header', {
-      extra: { accepted_versions: ACCEPTED_PROTOCOL_VERSIONS, received_version: received },
-    });
-  }
+  return typeof raw === 'string' && raw.trim() ? raw.trim() : null;
 }
 
-function authenticateDevice(req: IncomingMessage, state: ReceiverState, pathDeviceId: string): DeviceEntry {
-  const header = req.headers.authorization ?? '';
-  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (!token) throw new HttpError(401, 'invalid_token', 'Missing bearer device token');
-  const hash = sha256Hex(token);
+/**
+ * `requireDeviceExporterCredential`: `Bearer <token>` of an active credential
+ * of an active device. A rotated-away token, an unknown one and a revoked
+ * device's all get the same 401.
+ */
+function authenticateDevice(req: IncomingMessage, state: ReceiverState): DeviceEntry {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || !header.startsWith('Bearer ')) {
+    throw new HttpError(401, 'authentication_error', 'Missing device exporter bearer token');
+  }
+  const hash = sha256Hex(header.slice(7));
   const device = [...state.devices.values()].find((d) => d.token_hash === hash);
-  if (!device) throw new HttpError(401, 'invalid_token', 'Unknown device token');
-  if (device.status !== 'active') throw new HttpError(401, 'invalid_token', 'Device token has been revoked');
-  if (device.device_id !== pathDeviceId) {
-    throw new HttpError(403, 'permission_error', 'Device credential is not valid for this device');
+  if (!device || device.status !== 'active') {
+    throw new HttpError(401, 'authentication_error', 'Invalid or revoked device exporter credential');
   }
   return device;
 }
 
-function parseJson(req: IncomingMessage, bytes: Buffer): unknown {
-  if (bytes.length === 0) return {};
+/**
+ * As the server's transport: a JSON content type is parsed (an empty body is
+ * no body; unparsable JSON is the framework's 400); any other content type
+ * reaches the route as an opaque value with no fields.
+ */
+function parseBody(req: IncomingMessage, bytes: Buffer): unknown {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw new HttpError(415, 'invalid_request', 'Content-Type must be application/json');
-  }
+  if (!/^application\/json\s*(;|$)/i.test(type) || bytes.length === 0) return undefined;
   try {
     return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'invalid_request', 'Request body is not valid JSON');
+  } catch (error) {
+    throw invalidJson((error as Error).message);
   }
 }
 
@@ -220,7 +264,9 @@ function send(res: ServerResponse, reply: Reply, requestId: string): void {
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
+    // The server closes every connection after its answer, so clients never pool its sockets.
+    connection: 'close',
+    ...(reply.requestId === false ? {} : { 'request-id': requestId }),
     ...reply.headers,
   });
   res.end(text);

@@ -8,6 +8,7 @@
  */
 import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 
+/** What the server checks a record against: the stream name and its key fields. */
 export interface ManifestStream {
   name: string;
   primary_key: string[];
@@ -15,12 +16,21 @@ export interface ManifestStream {
 
 export interface ConnectorEntry {
   connector_key: string;
-  version: string;
+  /** The manifest's `version`; the server does not require one. */
+  version: string | null;
+  /** As stored by the server: the posted manifest with `connector_id` and `connector_key` set to the key. */
   manifest: Record<string, unknown>;
+  /** Derived from `manifest.streams` at registration; ingest validates against this list. */
   streams: ManifestStream[];
   registered_at: string;
   /** Every registration that changed the stored manifest, oldest first. */
-  history: Array<{ version: string; registered_at: string; reason: 'created' | 'version_changed' | 'manifest_changed' }>;
+  history: Array<{ version: string | null; registered_at: string; reason: 'created' | 'version_changed' | 'manifest_changed' }>;
+}
+
+/** `{since?, source_roots?}`, normalized; `null` is a declared full pass. */
+export interface CollectionScope {
+  since?: string;
+  source_roots?: string[];
 }
 
 export interface EnrollmentCodeEntry {
@@ -28,16 +38,20 @@ export interface EnrollmentCodeEntry {
   connector_id: string;
   local_binding_name: string;
   display_name: string | null;
+  /** The boundary the owner declared when minting, or null. */
+  collection_scope: CollectionScope | null;
   created_at: string;
   expires_at: string;
-  status: 'pending' | 'consumed';
+  /** `revoked`: it expired while pending (the server then treats it as unknown). */
+  status: 'pending' | 'consumed' | 'revoked';
   device_id: string | null;
-  device_label: string | null;
 }
 
 export interface DeviceEntry {
   device_id: string;
-  device_label: string | null;
+  /** `device_label`, else the code's display name, else the binding name. */
+  display_name: string;
+  /** Hash of the one active token; rotating it makes the old token answer 401. */
   token_hash: string;
   status: 'active' | 'revoked';
   created_at: string;
@@ -45,26 +59,35 @@ export interface DeviceEntry {
   revoked_at: string | null;
 }
 
+export type SourceKind = 'browser_collector' | 'local_device';
+
 export interface SourceInstanceEntry {
   source_instance_id: string;
   device_id: string;
   connector_id: string;
   local_binding_name: string;
   connector_instance_id: string;
+  source_kind: SourceKind;
+  /** The enrollment code's display name, or null. */
+  display_name: string | null;
+  status: 'active' | 'revoked';
   created_at: string;
+  revoked_at: string | null;
 }
 
 export interface ConnectorInstanceEntry {
   connector_instance_id: string;
   connector_id: string;
   local_binding_name: string;
-  source_kind: 'browser_collector';
+  source_kind: SourceKind;
+  display_name: string;
   status: 'active' | 'revoked';
-  /** The device binding currently allowed to write into this connection. */
+  /** The binding of the latest enrollment (the server's `source_binding`). */
   device_id: string;
   source_instance_id: string;
   created_at: string;
   updated_at: string;
+  revoked_at: string | null;
 }
 
 export interface StoredRecord {
@@ -86,11 +109,12 @@ export interface AcceptedBatch {
   body_hash: string;
   source_instance_id: string;
   connector_instance_id: string;
+  connector_id: string;
   record_count: number;
   /** 1-based acceptance order across the whole receiver. */
   order: number;
   accepted_at: string;
-  /** The exact 201 body, replayed byte-for-byte on an identical resend. */
+  /** The exact 201 body, replayed on an identical resend (it carries no request id). */
   response: string;
 }
 
@@ -98,16 +122,22 @@ export interface HeartbeatEntry {
   device_id: string;
   received_at: string;
   agent_version: string | null;
+  last_error: unknown;
+  /** The entries of this heartbeat that named a source instance, in order. */
   source_instances: Array<{
     source_instance_id: string;
-    status: string;
+    /** Whatever the collector sent (the server does not check it), or null. */
+    status: string | null;
     records_pending: number | null;
     last_error: unknown;
+    outbox: unknown;
   }>;
 }
 
 export interface CursorEntry {
+  /** Per-stream cursors plus the server-written `$collection_scope`. */
   state: Record<string, unknown>;
+  /** When the newest entry was written. */
   updated_at: string;
 }
 
@@ -130,7 +160,11 @@ export interface ReceiverState {
   records: Map<string, Map<string, StoredRecord>>;
   /** batchSlot(device_id, batch_id) → accepted batch (the replay reservation). */
   batches: Map<string, AcceptedBatch>;
-  /** source_instance_id → per-stream cursors. */
+  /**
+   * connector_instance_id → state. As on the server, state belongs to the
+   * connection, not to one enrollment: a later enrollment of the same binding
+   * reads the cursors the earlier one wrote.
+   */
   cursors: Map<string, CursorEntry>;
   /** device_id → last heartbeat. */
   heartbeats: Map<string, HeartbeatEntry>;
@@ -196,8 +230,10 @@ function compare(a: string, b: string): number {
 // restart the receiver and still see accepted data and replay reservations.
 // ---------------------------------------------------------------------------
 
+const FORMAT = 'gleaner-test-receiver/2';
+
 interface PersistedState {
-  format: 'gleaner-test-receiver/1';
+  format: typeof FORMAT;
   connectors: Array<[string, ConnectorEntry]>;
   enrollmentCodes: Array<[string, EnrollmentCodeEntry]>;
   devices: Array<[string, DeviceEntry]>;
@@ -211,7 +247,7 @@ interface PersistedState {
 
 export function saveState(state: ReceiverState, file: string): void {
   const persisted: PersistedState = {
-    format: 'gleaner-test-receiver/1',
+    format: FORMAT,
     connectors: [...state.connectors],
     enrollmentCodes: [...state.enrollmentCodes],
     devices: [...state.devices],
@@ -233,8 +269,8 @@ export function loadState(file: string): ReceiverState {
   const state = emptyState();
   if (!existsSync(file)) return state;
   const persisted = JSON.parse(readFileSync(file, 'utf8')) as PersistedState;
-  if (persisted.format !== 'gleaner-test-receiver/1') {
-    throw new Error(`${file} is not a test receiver data file`);
+  if (persisted.format !== FORMAT) {
+    throw new Error(`${file} is not a ${FORMAT} data file (older receiver data files cannot be read; delete it)`);
   }
   state.connectors = new Map(persisted.connectors);
   state.enrollmentCodes = new Map(persisted.enrollmentCodes);

@@ -19,6 +19,14 @@ function stream(name: string, crossMethodIdentity: boolean, crossMethodReconcili
   };
 }
 
+/**
+ * The same streams as a connector exports them: a PDPP cursor field must be a
+ * `date` or `date-time`, so `at` is declared a day (the export tests' records use days).
+ */
+export function exportableStreams(streams: readonly StreamDefinition[]): StreamDefinition[] {
+  return streams.map((definition) => ({ ...definition, schema: (definition.schema as unknown as typeof Item).extend({ at: z.iso.date().optional() }) as unknown as StreamDefinition['schema'] }));
+}
+
 /** `orders`: one key is one record across methods (like Amazon). `views`: no identity rule (like Netflix). `synced`: reconciliation authorised. */
 export const testStreams: StreamDefinition[] = [stream('orders', true, false), stream('views', false, false), stream('synced', true, true)];
 

@@ -6,9 +6,9 @@ import { coverageView } from '../../../src/core/coverage';
 import type { GleanerDatabase } from '../../../src/db/database';
 import { createBackup, parseBackup, restoreBackup } from '../../../src/export/backup';
 import { batchInput, obs } from '../../support/batches';
-import { freshDb, testConnection, testStreams } from '../../support/streams';
+import { exportableStreams, freshDb, testConnection, testStreams } from '../../support/streams';
 
-const connector = { key: 'test', displayName: 'Test', hosts: [], matches: [], streams: testStreams, artifactParsers: [], exportSteps: [] } as unknown as ConnectorDefinition;
+const connector = { key: 'test', displayName: 'Test', hosts: [], matches: [], streams: exportableStreams(testStreams), artifactParsers: [], exportSteps: [] } as unknown as ConnectorDefinition;
 const full2024 = [{ stream: 'orders', start: '2024-01-01', end: '2024-12-31', completeness: 'full' as const }];
 
 async function story(db: GleanerDatabase) {

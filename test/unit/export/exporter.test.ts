@@ -3,23 +3,27 @@
  * linking, draining in order, equality of what the server holds, retries,
  * revocation, set-aside and conflicting batches, deletes only for tombstones.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
 import { applyBatch, applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/merge-engine';
 import type { GleanerDatabase } from '../../../src/db/database';
-import { drainConnection, linkConnection, writeSettings, type ExportDeps, type TokenStore } from '../../../src/export/exporter';
+import { drainConnection, linkConnection, retrySetAside, writeSettings, type ExportDeps, type TokenStore } from '../../../src/export/exporter';
 import { ingestBody, pendingCounts } from '../../../src/export/outbox';
+import { buildManifest } from '../../../src/export/manifest';
 import { bodyHash } from '../../../src/export/canonical-json';
 import { startReceiver, listRecords, type Receiver } from '../../receiver/server';
 import { batchInput, obs } from '../../support/batches';
-import { freshDb, testConnection, testStreams } from '../../support/streams';
+import { exportableStreams, freshDb, testConnection, testStreams } from '../../support/streams';
 
 const testConnector = {
   key: 'test',
   displayName: 'Test',
   hosts: ['example.test'],
   matches: ['https://example.test/*'],
-  streams: testStreams.filter((stream) => stream.name !== 'views'),
+  streams: exportableStreams(testStreams.filter((stream) => stream.name !== 'views')),
   extractorVersion: 't/1',
   parserVersion: 't/1',
   pageExtractor: { matches: () => false, extract: () => ({ observations: [], coverage: [], warnings: [] }) },
@@ -81,7 +85,7 @@ describe('export to a PDPP server', () => {
     expect(receipts).toHaveLength(1);
     expect(receipts[0]!.data).toMatchObject({ method: 'browser_polyfill', counts: { new: 12 } });
     // Cursor after acceptance, heartbeat with nothing pending.
-    expect(receiver.state.cursors.get(link.sourceInstanceId)?.state).toMatchObject({ orders: { change_seq: expect.any(Number) } });
+    expect(receiver.state.cursors.get(link.connectorInstanceId)?.state).toMatchObject({ orders: { change_seq: expect.any(Number) } });
     expect(receiver.state.heartbeats.get(link.deviceId)?.source_instances[0]).toMatchObject({ status: 'healthy', records_pending: 0 });
     // Nothing new: a second drain sends nothing.
     expect((await drainConnection(deps, connection.id)).sent).toBe(0);
@@ -105,6 +109,10 @@ describe('export to a PDPP server', () => {
   });
 
   it('keeps a built batch when the server is down and sends the same id and body hash later', async () => {
+    // A receiver whose data survives its restart, as the real server's database does.
+    const dataFile = path.join(mkdtempSync(path.join(tmpdir(), 'gleaner-recv-')), 'receiver.json');
+    await receiver.close();
+    receiver = await startReceiver({ dataFile });
     const connection = await testConnection(db);
     await seed(connection.id, 4);
     const link = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
@@ -116,17 +124,26 @@ describe('export to a PDPP server', () => {
     expect(kept).toMatchObject({ status: 'pending', attempts: 5 });
     // More changes meanwhile do not alter the kept batch.
     await seed(connection.id, 6, '2024-07-01T00:00:00Z');
-    receiver = await startReceiver({ port: Number(new URL(origin).port) });
-    // The receiver restarted empty here, so re-link (same binding keeps the plan).
-    await linkConnection(deps, { connectionId: connection.id, serverOrigin: origin });
+    receiver = await startReceiver({ port: Number(new URL(origin).port), dataFile });
     const up = await drainConnection(deps, connection.id);
     expect(up.status).toBe('active');
-    const first = await db.exportBatches.get(kept!.id);
-    expect(first).toMatchObject({ status: 'accepted', bodyHash: kept!.bodyHash });
+    expect(await db.exportBatches.get(kept!.id)).toMatchObject({ status: 'accepted', bodyHash: kept!.bodyHash });
     expect([...receiver.state.batches.values()][0]).toMatchObject({ batch_id: kept!.id, body_hash: kept!.bodyHash });
-    const relinked = await db.exportLinks.get(connection.id);
-    expect(onServer(relinked!.connectorInstanceId)).toEqual(await visible(connection.id));
-    expect(link.serverOrigin).toBe(origin);
+    expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
+  });
+
+  it('links a server that lost its data (a new server connection) afresh: everything is sent again', async () => {
+    const connection = await testConnection(db);
+    await seed(connection.id, 4);
+    const first = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    await drainConnection(deps, connection.id);
+    const port = Number(new URL(receiver.origin).port);
+    await receiver.close();
+    receiver = await startReceiver({ port }); // empty: the owner wiped the server
+    const again = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    expect(again).toMatchObject({ newServerConnection: true, localBindingName: first.localBindingName });
+    expect(await drainConnection(deps, connection.id)).toMatchObject({ status: 'active', acceptedRecords: 5 });
+    expect(onServer(again.connectorInstanceId)).toEqual(await visible(connection.id));
   });
 
   it('sends a delete only for an authorised tombstone, and an upsert when it is lifted', async () => {
@@ -178,7 +195,7 @@ describe('export to a PDPP server', () => {
     await writeSettings(db, { batchRecords: 2 });
     const link = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
     // The server forgets the `synced` stream: a batch carrying one is refused as a whole.
-    receiver.state.connectors.get('test')!.streams = receiver.state.connectors.get('test')!.streams.filter((stream) => stream.name !== 'synced');
+    receiver.state.connectors.get('gleaner-test')!.streams = receiver.state.connectors.get('gleaner-test')!.streams.filter((stream) => stream.name !== 'synced');
     const streams = testConnector.streams;
     await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', observations: [obs('synced', 's1', '2024-05-01')] }), streams });
     await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', observations: [obs('orders', 'o1', '2024-05-01')] }), streams });
@@ -187,6 +204,114 @@ describe('export to a PDPP server', () => {
     const aside = (await db.exportBatches.toArray()).find((row) => row.status === 'set_aside')!;
     expect(aside.lastError).toMatch(/not declared/);
     expect(onServer(link.connectorInstanceId).map((record) => record.key)).toEqual(['o1']);
+  });
+
+  it('sends a set-aside batch again, rebuilt from current states, once the manifest changed or the owner asks', async () => {
+    const connection = await testConnection(db);
+    const streams = testConnector.streams;
+    const link = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    // Someone registers Gleaner's manifest without the `synced` stream on the server; later the full one is back.
+    const full = await buildManifest(testConnector);
+    const register = (manifest: unknown) => fetch(`${receiver.origin}/connectors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(manifest) });
+    const withoutSynced = { ...full, streams: full.streams.filter((stream) => stream.name !== 'synced') };
+    await register(withoutSynced);
+    await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2024-05-02T00:00:00Z', observations: [obs('synced', 's1', '2024-05-01', { title: 'first' }), obs('orders', 'o1', '2024-05-01', { title: 'first' })] }), streams });
+    expect((await drainConnection(deps, connection.id)).setAside).toBe(1);
+    const [aside] = await db.exportBatches.toArray();
+    expect(aside).toMatchObject({ status: 'set_aside', setAsideUnder: `${link.manifestVersion}|${link.deviceId}` });
+    // A later batch changes o1 and is accepted (it carries no `synced` record).
+    await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2024-06-01T00:00:00Z', observations: [obs('orders', 'o1', '2024-05-01', { title: 'second' })] }), streams });
+    expect((await drainConnection(deps, connection.id)).acceptedRecords).toBeGreaterThan(0);
+    // Nothing changed: the next drain does not resend the refused batch.
+    expect((await drainConnection(deps, connection.id)).sent).toBe(0);
+    // The server learns the stream again and Gleaner's manifest version moves (an update): the batch goes again,
+    // with o1's current title, so the older state never overwrites the newer one.
+    await register(full);
+    // As if the batch had been refused under the previous version of Gleaner, whose manifest was older.
+    await db.exportLinks.update(connection.id, { manifestVersion: 'an-older-version' });
+    await db.exportBatches.update(aside!.id, { setAsideUnder: `an-older-version|${link.deviceId}` });
+    const again = await drainConnection(deps, connection.id);
+    expect(again).toMatchObject({ status: 'active', setAside: 0 });
+    expect(await db.exportBatches.get(aside!.id)).toMatchObject({ status: 'accepted', id: aside!.id });
+    expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
+    expect(onServer(link.connectorInstanceId).find((record) => record.key === 'o1')?.data).toMatchObject({ title: 'second' });
+    expect((await db.exportLinks.get(connection.id))?.manifestVersion).toBe(link.manifestVersion);
+
+    // The owner's "Send again" does the same without any update.
+    await register(withoutSynced);
+    await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2024-07-01T00:00:00Z', observations: [obs('synced', 's2', '2024-05-01')] }), streams });
+    expect((await drainConnection(deps, connection.id)).setAside).toBe(1);
+    const retried = await retrySetAside(deps, connection.id); // re-registers the full manifest first
+    expect(retried).toMatchObject({ status: 'active', setAside: 0 });
+    expect((await db.exportBatches.toArray()).every((row) => row.status === 'accepted')).toBe(true);
+    expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
+  });
+
+  it('pauses on the heartbeat alone when the owner revoked the device and nothing is waiting', async () => {
+    const connection = await testConnection(db);
+    await seed(connection.id, 2);
+    await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    expect((await drainConnection(deps, connection.id)).status).toBe('active');
+    receiver.revokeAll();
+    const paused = await drainConnection(deps, connection.id);
+    expect(paused).toMatchObject({ status: 'paused_auth', sent: 0, pendingRecords: 0 });
+    expect(paused.message).toMatch(/no longer accepts this browser’s link.*Link again/);
+    expect(await db.exportLinks.get(connection.id)).toMatchObject({ status: 'paused_auth', lastRequestId: expect.stringMatching(/^req_/) });
+  });
+
+  it('keeps the server’s request id (the `request-id` header) with every accepted batch, and declares a full collection scope', async () => {
+    const connection = await testConnection(db);
+    await seed(connection.id, 3);
+    const enrolls: unknown[] = [];
+    const watching: ExportDeps = { ...deps, fetch: (async (url: string, init: { body?: Blob | string }) => {
+      if (url.endsWith('/enroll')) enrolls.push(JSON.parse(typeof init.body === 'string' ? init.body : await (init.body as Blob).text()));
+      return globalThis.fetch(url, init as RequestInit);
+    }) as ExportDeps['fetch'] };
+    await linkConnection(watching, { connectionId: connection.id, serverOrigin: receiver.origin });
+    expect(enrolls).toEqual([expect.objectContaining({ collection_scope: null })]);
+    await drainConnection(deps, connection.id);
+    const rows = await db.exportBatches.toArray();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.lastRequestId).toMatch(/^req_/);
+  });
+
+  it('fails the link with the server’s own sentence when it refuses the manifest', async () => {
+    const connection = await testConnection(db);
+    // The real server's answer to a manifest it cannot declare (HTTP 500, not 400).
+    const refusing: ExportDeps = { ...deps, fetch: (async (url: string, init: RequestInit) => {
+      if (url.endsWith('/connectors') && init.method === 'POST') {
+        return new Response(JSON.stringify({ error: { code: 'source.declaration_invalid', type: 'api_error', message: 'Invalid SourceDeclaration: /streams/0/selection must have required property \'fields\'', request_id: 'req_abc' } }), { status: 500, headers: { 'request-id': 'req_abc' } });
+      }
+      return globalThis.fetch(url, init);
+    }) as ExportDeps['fetch'] };
+    await expect(linkConnection(refusing, { connectionId: connection.id, serverOrigin: receiver.origin })).rejects.toMatchObject({ code: 'server_refused', message: expect.stringMatching(/did not accept.*selection must have required property 'fields'.*req_abc/) });
+    await expect(linkConnection(refusing, { connectionId: connection.id, serverOrigin: receiver.origin, enrollmentCode: 'lde_x' })).rejects.toMatchObject({ code: 'server_refused' });
+    expect(await db.exportLinks.get(connection.id)).toBeUndefined();
+  });
+
+  it('links again after a server restart under a dated name (the server cannot enroll the same name twice then) and sends everything to that new connection', async () => {
+    const connection = await testConnection(db);
+    await seed(connection.id, 3);
+    const first = await linkConnection(deps, { connectionId: connection.id, serverOrigin: receiver.origin });
+    await drainConnection(deps, connection.id);
+    // The reference server's answer after a restart (an upstream defect), once.
+    let failOnce = true;
+    const restarted: ExportDeps = { ...deps, fetch: (async (url: string, init: RequestInit) => {
+      if (url.endsWith('/enroll') && failOnce) {
+        failOnce = false;
+        return new Response(JSON.stringify({ error: { code: 'SQLITE_CONSTRAINT_PRIMARYKEY', type: 'api_error', message: 'UNIQUE constraint failed: connector_instances.connector_instance_id' } }), { status: 500 });
+      }
+      return globalThis.fetch(url, init);
+    }) as ExportDeps['fetch'] };
+    const again = await linkConnection(restarted, { connectionId: connection.id, serverOrigin: receiver.origin });
+    expect(again.newServerConnection).toBe(true);
+    expect(again.localBindingName).toMatch(/^test\|alice \(linked \d{4}-\d{2}-\d{2} \d{2}:\d{2}\)$/);
+    expect(again.connectorInstanceId).not.toBe(first.connectorInstanceId);
+    expect(await drainConnection(deps, connection.id)).toMatchObject({ status: 'active', acceptedRecords: 4 });
+    expect(onServer(again.connectorInstanceId)).toEqual(await visible(connection.id));
+    // With the owner's own code the same failure is explained, with what to do.
+    const code = 'lde_owner';
+    await expect(linkConnection({ ...restarted, fetch: (async (url: string, init: RequestInit) => (url.endsWith('/enroll') ? new Response('{"error":{"code":"SQLITE_CONSTRAINT_PRIMARYKEY","type":"api_error","message":"UNIQUE constraint failed"}}', { status: 500 }) : globalThis.fetch(url, init))) as ExportDeps['fetch'] }, { connectionId: connection.id, serverOrigin: receiver.origin, enrollmentCode: code })).rejects.toMatchObject({ code: 'enroll_failed', message: expect.stringMatching(/restarted.*another name/) });
   });
 
   it('surfaces a 409 batch conflict and keeps the batch', async () => {

@@ -7,9 +7,9 @@ import { createExportHandlers } from '../../../src/background/export-handlers';
 import type { TokenStore } from '../../../src/export/exporter';
 import { startReceiver, type Receiver } from '../../receiver/server';
 import { batchInput, obs } from '../../support/batches';
-import { freshDb, testConnection, testStreams } from '../../support/streams';
+import { exportableStreams, freshDb, testConnection, testStreams } from '../../support/streams';
 
-const connector = { key: 'test', displayName: 'Test', hosts: ['example.test'], matches: [], streams: testStreams.filter((stream) => stream.name === 'orders'), artifactParsers: [], exportSteps: [] } as unknown as ConnectorDefinition;
+const connector = { key: 'test', displayName: 'Test', hosts: ['example.test'], matches: [], streams: exportableStreams(testStreams.filter((stream) => stream.name === 'orders')), artifactParsers: [], exportSteps: [] } as unknown as ConnectorDefinition;
 
 let db: GleanerDatabase;
 let receiver: Receiver;
