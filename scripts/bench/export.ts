@@ -13,7 +13,11 @@
  * cursors, heartbeat — is the production path behind "Export now".
  */
 import { startReceiver } from '../../test/receiver/server';
+import { createHash } from 'node:crypto';
 import { buildReferenceServer, startReferenceServer } from '../../test/support/pdpp-reference';
+import { amazonConnector } from '../../src/connectors/amazon';
+import { buildManifest } from '../../src/export/manifest';
+import { canonicalJson } from '../../src/export/canonical-json';
 import { launchWithServerAccess } from '../../test/e2e/pages/server-browser';
 import { chromiumPath, MISSING_BROWSER_MESSAGE } from '../../test/e2e/support/browser';
 
@@ -88,11 +92,52 @@ export async function runExportBench(): Promise<void> {
     await buildReferenceServer();
     const real = await measure(await realPeer(), 5000);
     const real100 = await measure(await realPeer(), 100);
+    // The server's own floor: the same number of records posted straight from Node at 5,000 a batch, no browser.
+    const floor = await serverFloor(TOTAL, 5000);
     console.log(`bench export_real_records_per_s: ${Math.round(real)}`);
     console.log(`bench export_real_100_records_per_s: ${Math.round(real100)}`);
     console.log(`bench export_real_ratio: ${(real / real100).toFixed(2)} (goal ≥ 3)`);
+    console.log(`bench export_real_floor_records_per_s: ${Math.round(floor)}`);
+    console.log(`bench export_real_of_floor: ${(real / floor).toFixed(2)} (Gleaner at its batch size ÷ the server's own ingest rate)`);
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * How fast the real server ingests `total` Amazon-shaped records when nothing
+ * else is in the way: posted from Node in batches of `batchSize`, one device,
+ * in order (records per second).
+ */
+async function serverFloor(total: number, batchSize: number): Promise<number> {
+  const server = await startReferenceServer();
+  try {
+    const manifest = await buildManifest(amazonConnector);
+    if ((await server.register(manifest)).status !== 201) throw new Error('the server refused the manifest');
+    const code = await server.mintCode(manifest.connector_key, 'amazon.com|floor');
+    const headers = { 'content-type': 'application/json', 'X-PDPP-Collector-Protocol': '1' };
+    const enrolled = (await (await fetch(`${server.asUrl}/_ref/device-exporters/enroll`, { method: 'POST', headers, body: JSON.stringify({ enrollment_code: code, collection_scope: null }) })).json()) as { device_id: string; device_token: string; source_instance_id: string };
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    const started = performance.now();
+    for (let from = 0, seq = 0; from < total; from += batchSize, seq++) {
+      const records = [];
+      for (let index = from / 2; index < Math.min(total, from + batchSize) / 2; index++) {
+        const id = `1${pad(index % 100, 2)}-${pad(index, 7)}-${pad((index * 7919) % 10_000_000, 7)}`;
+        const day = `20${pad(15 + (index % 10), 2)}-${pad(1 + (index % 12), 2)}-${pad(1 + (index % 28), 2)}`;
+        const asin = `B0${pad(index, 8)}`;
+        const itemId = `${id}|${asin}`;
+        records.push({ stream: 'orders', record_key: id, emitted_at: '2026-01-01T00:00:00.000Z', data: { id, order_date: day, ordered_at: `${day}T12:00:00Z`, order_total: `$${(index % 500) + 1}.99`, order_total_cents: ((index % 500) + 1) * 100 + 99, currency: 'USD', delivery_status: 'Delivered', recipient_name: 'Bench Person', item_count: 1, marketplace: 'amazon.com', url: `https://www.amazon.com/gp/your-account/order-details?orderID=${id}` } });
+        records.push({ stream: 'order_items', record_key: itemId, emitted_at: '2026-01-01T00:00:00.000Z', data: { id: itemId, order_id: id, item_key: asin, asin, name: `Bench item number ${index} with a realistic product title length`, url: `https://www.amazon.com/dp/${asin}`, unit_price: `$${(index % 500) + 1}.99`, unit_price_cents: ((index % 500) + 1) * 100 + 99, quantity: 1, seller: 'Amazon.com', order_date: day } });
+      }
+      const recordsJson = canonicalJson(records);
+      const body = `{"batch_id":"floor_${seq}","batch_seq":${seq},"body_hash":"${createHash('sha256').update(recordsJson).digest('hex')}","connector_id":"${manifest.connector_key}","device_id":"${enrolled.device_id}","records":${recordsJson},"source_instance_id":"${enrolled.source_instance_id}"}`;
+      const answer = await fetch(`${server.asUrl}/_ref/device-exporters/${enrolled.device_id}/ingest-batches`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${enrolled.device_token}` }, body });
+      if (answer.status !== 201) throw new Error(`floor batch ${seq}: ${answer.status} ${await answer.text()}`);
+      await answer.arrayBuffer();
+    }
+    return total / ((performance.now() - started) / 1000);
+  } finally {
+    await server.close();
   }
 }
 

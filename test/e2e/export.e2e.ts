@@ -247,7 +247,9 @@ describe('export to the real PDPP reference server', () => {
     await panel.selectConnection(dana!.displayName);
     await panel.exportNow();
     const problems = panel.page.getByTestId('export-problems');
-    await expect.poll(() => problems.textContent()).toMatch(/refused.*not declared/);
+    await expect.poll(() => problems.textContent()).toMatch(/refused one group.*does not expect this kind of record/);
+    // The server's own sentence and request id stay under Technical details.
+    expect(await panel.page.getByTestId('export-problem-details').textContent()).toMatch(/not declared by the connector manifest.*request req_/);
     await panel.page.screenshot({ path: screenshot('dashboard-server-set-aside'), fullPage: true });
     expect((await s.call<BatchView[]>('export.batches', { connectionId: dana!.id })).filter((batch) => batch.status === 'set_aside')).toHaveLength(1);
     // "Send again": Gleaner registers its manifest again and resends the batch, rebuilt from current states.

@@ -15,6 +15,17 @@ const STATUS_WORDS: Record<string, string> = {
   blocked: 'Paused: server not compatible',
 };
 
+/**
+ * Why the server refused a group of records, in the owner's words; the
+ * server's own sentence stays under Technical details.
+ */
+export function refusalInOwnerWords(reason: string): string {
+  if (/is not declared/i.test(reason)) return 'your server does not expect this kind of record from Gleaner (its description of these records there is out of date or was changed)';
+  if (/record identity|primary key|record_key/i.test(reason)) return 'your server could not tell these records apart';
+  if (/too large|50 MiB/i.test(reason)) return 'they are more than your server takes in one request';
+  return 'your server refused them (its reason is under Technical details)';
+}
+
 function when(iso?: string): string {
   if (!iso) return 'never';
   const date = new Date(iso);
@@ -102,7 +113,11 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
     setBusy('export');
     try {
       const [result] = await send('export.now', { connectionId });
-      if (result?.status === 'active') setNotice(result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : 'Everything was already on your server.');
+      if (result?.status === 'active') {
+        const refused = result.setAside + result.conflicts;
+        const sent = result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : refused > 0 ? '' : 'Everything was already on your server.';
+        setNotice([sent, refused > 0 ? 'Your server refused some records; they are kept here, and the reason is below.' : ''].filter(Boolean).join(' '));
+      }
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
@@ -187,7 +202,7 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
               <ul>
                 {status.problems.map((problem) => (
                   <li key={problem.batchId}>
-                    {problem.recordCount} records: {problem.status === 'conflict' ? 'your server already holds different records under the same name' : 'refused'} — {problem.reason}
+                    {problem.recordCount} records: {problem.status === 'conflict' ? 'your server already holds different records under the same name' : refusalInOwnerWords(problem.reason)}
                   </li>
                 ))}
               </ul>
@@ -228,6 +243,15 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
                 </>
               )}
             </dl>
+            {status && status.problems.length > 0 && (
+              <ul data-testid="export-problem-details">
+                {status.problems.map((problem) => (
+                  <li key={problem.batchId}>
+                    {problem.batchId}: the server said “{problem.reason}”{problem.requestId ? ` (request ${problem.requestId})` : ''}
+                  </li>
+                ))}
+              </ul>
+            )}
             <table>
               <thead>
                 <tr>
