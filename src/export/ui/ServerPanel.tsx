@@ -107,52 +107,42 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
     }
   }
 
-  async function exportNow() {
+  /** One owner action: clears old words, shows it busy, reports its notice or its refusal, then re-reads the status. */
+  async function act(kind: string, work: () => Promise<string | undefined>) {
     setError(undefined);
     setNotice(undefined);
-    setBusy('export');
+    setBusy(kind);
     try {
+      setNotice(await work());
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(undefined);
+      setTick((value) => value + 1);
+    }
+  }
+
+  const exportNow = () =>
+    act('export', async () => {
       const [result] = await send('export.now', { connectionId });
-      if (result?.status === 'active') {
-        const refused = result.setAside + result.conflicts;
-        const sent = result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : refused > 0 ? '' : 'Everything was already on your server.';
-        setNotice([sent, refused > 0 ? 'Your server refused some records; they are kept here, and the reason is below.' : ''].filter(Boolean).join(' '));
-      }
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(undefined);
-      setTick((value) => value + 1);
-    }
-  }
+      if (result?.status !== 'active') return undefined;
+      const refused = result.setAside + result.conflicts;
+      const sent = result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : refused > 0 ? '' : 'Everything was already on your server.';
+      return [sent, refused > 0 ? 'Your server refused some records; they are kept here, and the reason is below.' : ''].filter(Boolean).join(' ');
+    });
 
-  async function sendAgain() {
-    setError(undefined);
-    setNotice(undefined);
-    setBusy('retry');
-    try {
+  const sendAgain = () =>
+    act('retry', async () => {
       const result = await send('export.retry', { connectionId });
-      if (result.status === 'active') setNotice(result.setAside === 0 ? 'Your server accepted them this time.' : 'Your server still refuses some of them; the reason is below.');
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(undefined);
-      setTick((value) => value + 1);
-    }
-  }
+      if (result.status !== 'active') return undefined;
+      return result.setAside === 0 ? 'Your server accepted them this time.' : 'Your server still refuses some of them; the reason is below.';
+    });
 
-  async function unlink() {
-    setBusy('unlink');
-    try {
+  const unlink = () =>
+    act('unlink', async () => {
       await send('export.unlink', { connectionId });
-      setNotice('This connection is no longer sent to your server. Nothing was deleted here or there.');
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(undefined);
-      setTick((value) => value + 1);
-    }
-  }
+      return 'This connection is no longer sent to your server. Nothing was deleted here or there.';
+    });
 
   const needsRelink = link && (link.status === 'paused_auth' || link.status === 'needs_permission' || link.status === 'blocked');
   const linkForm = (

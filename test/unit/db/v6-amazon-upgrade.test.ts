@@ -5,8 +5,8 @@
  * parts) opens at v6 with every record in today's shape, the same records
  * under the same keys, and later batches landing on them.
  */
-import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
+import { legacyDatabase } from './legacy-database';
 import { z } from 'zod';
 import { amazonConnector } from '../../../src/connectors/amazon';
 import { amazonOrderHistoryParser } from '../../../src/connectors/amazon/artifact';
@@ -14,28 +14,12 @@ import type { StreamDefinition } from '../../../src/connectors/types';
 import { fieldPolicies, mergeVersions } from '../../../src/core/field-merge';
 import { applyBatch, type BatchInput } from '../../../src/core/merge-engine';
 import type { Observation, StoredRecord } from '../../../src/core/model';
-import { GleanerDatabase, TOMBSTONE_INDEX } from '../../../src/db/database';
+import { GleanerDatabase } from '../../../src/db/database';
 import { countConnectionRecords } from '../../../src/db/record-index';
 import { upgradeAmazonRecord } from '../../../src/db/upgrades/v6-amazon-reference-fields';
 import { expectations, localDay, readAmazonFixture, type AmazonPageFixture } from '../../fixtures/amazon';
 
-/** Version 5 of the schema, alone, as an install has it before v6. */
-function v5Database(name: string): Dexie {
-  const db = new Dexie(name);
-  db.version(5).stores({
-    connections: 'id, connectorKey, &[connectorKey+accountKey]',
-    batches: 'id, connectionId, [connectionId+artifactSha256], [connectionId+pageUrl], artifactSha256',
-    records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}`,
-    staged: 'id',
-    meta: 'key',
-    changes: '++seq, [connectionId+seq]',
-    exportLinks: 'connectionId',
-    exportBatches: 'id, [connectionId+seq], status',
-    importJobs: 'id, status, stagedId, connectionId',
-    exportFiles: 'id, kind',
-  });
-  return db;
-}
+const v5Database = (name: string) => legacyDatabase(name, 5);
 
 /** The v5 stream definitions: items keyed by two parts, any shape accepted (the old schemas took the old names). */
 const loose = z.looseObject({}) as unknown as StreamDefinition['schema'];

@@ -6,29 +6,14 @@
  * receipts; a link already under Gleaner's key is untouched. And a backup
  * written before v6 restores into today's record shape.
  */
-import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { GleanerDatabase, TOMBSTONE_INDEX } from '../../../src/db/database';
+import { legacyDatabase } from './legacy-database';
+import { GleanerDatabase } from '../../../src/db/database';
 import { RELINK_FOR_OWN_CONNECTOR } from '../../../src/db/upgrades/v7-links-to-own-connector';
 import { parseBackup } from '../../../src/export/backup';
 import type { ExportBatchRow, ExportLinkRow } from '../../../src/export/types';
 
-function v6Database(name: string): Dexie {
-  const db = new Dexie(name);
-  db.version(6).stores({
-    connections: 'id, connectorKey, &[connectorKey+accountKey]',
-    batches: 'id, connectionId, [connectionId+artifactSha256], [connectionId+pageUrl], artifactSha256',
-    records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}`,
-    staged: 'id',
-    meta: 'key',
-    changes: '++seq, [connectionId+seq]',
-    exportLinks: 'connectionId',
-    exportBatches: 'id, [connectionId+seq], status',
-    importJobs: 'id, status, stagedId, connectionId',
-    exportFiles: 'id, kind',
-  });
-  return db;
-}
+const v6Database = (name: string) => legacyDatabase(name, 6);
 
 const link = (connectionId: string, connectorId: string): ExportLinkRow => ({
   connectionId,
