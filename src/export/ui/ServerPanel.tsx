@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { send, type ResponseOf } from '../../messages/client';
 import { isLoopbackHost, normaliseOrigin, originPermissionPattern } from '../client';
+import { formatMoment } from '../../ui/format';
 
 type Status = ResponseOf<'export.status'>[number];
 type Batches = ResponseOf<'export.batches'>;
@@ -27,9 +28,7 @@ export function refusalInOwnerWords(reason: string): string {
 }
 
 function when(iso?: string): string {
-  if (!iso) return 'never';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return iso ? formatMoment(iso) : 'not yet';
 }
 
 /**
@@ -184,7 +183,7 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
             </p>
           )}
           <p data-testid="export-progress">
-            {link.acceptedRecords} records sent · last sent {when(link.lastSuccessAt)} · {status?.pendingRecords ?? 0} waiting
+            Last sent {when(link.lastSuccessAt)} · {(status?.pendingRecords ?? 0) === 0 ? 'nothing waiting' : `${(status?.pendingRecords ?? 0).toLocaleString('en-US')} waiting to be sent`}
           </p>
           {status && status.problems.length > 0 && (
             <div class="error" data-testid="export-problems">
@@ -224,6 +223,8 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
               <dd>{link.connectorInstanceId}</dd>
               <dt>Account name on the server</dt>
               <dd>{link.localBindingName}</dd>
+              <dt>Records and receipts sent so far (a record sent again after it changed counts again)</dt>
+              <dd>{link.acceptedRecords}</dd>
               <dt>Manifest version</dt>
               <dd>{link.manifestVersion}</dd>
               {link.lastRequestId && (
