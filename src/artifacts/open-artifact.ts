@@ -17,6 +17,8 @@ export interface OpenedArtifact {
   connector: ConnectorDefinition;
   parser: ChunkedArtifactParser;
   format: SniffedFormat;
+  /** `zip`: `files` are entries of the uploaded zip; `file`: the one file is the upload itself. */
+  container: 'zip' | 'file';
   files: StreamFile[];
   /** How sure the parser was (0–1). */
   confidence: number;
@@ -123,7 +125,7 @@ export async function openArtifact(source: ByteSource, fileName: string, connect
       seen.add(fingerprint);
       files.push({ path: entry.name, sizeBytes: entry.uncompressedSize, fingerprint, bytes: () => readZipEntry(source, entry, limits) });
     }
-    return { connector: best.connector, parser: best.parser, format: best.format, files, confidence: best.confidence, unsafeNames: directory.unsafeNames, duplicateEntries };
+    return { connector: best.connector, parser: best.parser, format: best.format, container: 'zip', files, confidence: best.confidence, unsafeNames: directory.unsafeNames, duplicateEntries };
   }
 
   if (sniffed.format === 'other-archive') {
@@ -148,5 +150,5 @@ export async function openArtifact(source: ByteSource, fileName: string, connect
     );
   }
   const file: StreamFile = { path: fileName, sizeBytes: source.size, fingerprint: `size:${source.size}`, bytes: () => source.stream(0, source.size, 1024 * 1024) };
-  return { connector: best.connector, parser: best.parser, format: sniffed.format, files: [file], confidence: best.confidence, unsafeNames: [], duplicateEntries: [] };
+  return { connector: best.connector, parser: best.parser, format: sniffed.format, container: 'file', files: [file], confidence: best.confidence, unsafeNames: [], duplicateEntries: [] };
 }

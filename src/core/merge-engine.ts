@@ -532,7 +532,7 @@ export async function applyBatchChunk(
 export async function finishBatch(
   db: GleanerDatabase,
   batchId: string,
-  final: { status: Exclude<AcquisitionBatch['status'], 'importing'>; coverage: CoverageClaim[]; warnings?: BatchWarning[] },
+  final: { status: Exclude<AcquisitionBatch['status'], 'importing'>; coverage: CoverageClaim[]; warnings?: BatchWarning[] } & Pick<AcquisitionBatch, 'entrySha256s' | 'entrySizes'>,
   options: ChunkTransactionOptions = {},
 ): Promise<AcquisitionBatch> {
   const extra = options.tables ?? [];
@@ -554,7 +554,9 @@ export async function finishBatch(
           }))
         : [];
     }
-    const finished: AcquisitionBatch = { ...batch, status: final.status, coverage, warnings: [...batch.warnings, ...(final.warnings ?? [])].slice(0, 200) };
+    // The files read inside an artifact (M7 by content) are known once every one of them was read.
+    const entries = final.entrySha256s?.length ? { entrySha256s: final.entrySha256s, entrySizes: final.entrySizes } : {};
+    const finished: AcquisitionBatch = { ...batch, ...entries, status: final.status, coverage, warnings: [...batch.warnings, ...(final.warnings ?? [])].slice(0, 200) };
     await db.batches.put(finished);
     await db.changes.add({ kind: 'batch', op: 'upsert', connectionId: batch.connectionId, batchId, at: new Date().toISOString() });
     return finished;

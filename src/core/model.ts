@@ -142,6 +142,13 @@ export interface AcquisitionBatch {
   dataAsOf: string;
   /** sha256 of an artifact's bytes (indexed for M7). */
   artifactSha256?: string;
+  /**
+   * sha256 of each file the parser read inside the artifact (each zip entry, or the bare file,
+   * whose hash is `artifactSha256`): the same files in another wrapper are the same import (M7).
+   */
+  entrySha256s?: string[];
+  /** The byte size of each of those files, in the same order (same bytes need the same size: see `src/import/artifact-identity.ts`). */
+  entrySizes?: number[];
   /** Hash of a capture's canonical content; an identical re-capture only bumps `recaptureCount` (M7). */
   contentHash?: string;
   pageUrl?: string;

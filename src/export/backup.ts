@@ -202,6 +202,9 @@ export async function restoreBackup(db: GleanerDatabase, connectors: readonly Co
         recaptureCount: batch.recaptureCount,
         lastRecapturedAt: batch.lastRecapturedAt,
         eventRange: batch.eventRange,
+        // What the import's files were, by content: a copy in another wrapper is still recognised after a restore.
+        entrySha256s: batch.entrySha256s,
+        entrySizes: batch.entrySizes,
       });
       report.batchesRestored += 1;
     }

@@ -32,7 +32,13 @@ export function nextActions(job: ImportJobRow, connector: ConnectorDefinition | 
       actions.push(`The import stopped after ${job.recordsCommitted} record(s) were stored. Resume to continue from there.`);
       break;
     case 'already_imported':
-      actions.push('You imported this exact file before, so nothing was changed. Its original receipt is shown.');
+      if (receipt && job.sha256 !== receipt.artifactSha256) {
+        // Recognised by the files inside it: the CSV after its zip, a re-zipped or renamed copy.
+        const before = receipt.provenance.kind === 'artifact' ? ` (in "${receipt.provenance.fileName}")` : '';
+        actions.push(`Everything this file holds was imported before${before}, so nothing was changed. The original receipt is shown.`);
+      } else {
+        actions.push('You imported this exact file before, so nothing was changed. Its original receipt is shown.');
+      }
       actions.push('To add newer records, request a fresh export, or visit the site while signed in.');
       break;
     case 'refused':

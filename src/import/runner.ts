@@ -4,7 +4,10 @@
  *
  *   received ─ fingerprint (sha256 while streaming; a file seen before ends
  *   │          here with its original receipt, before any parsing)
- *   parsing ── preview pass (sniff, refusals, counts, range, gaps, evidence)
+ *   parsing ── preview pass (sniff, refusals, counts, range, gaps, evidence);
+ *   │          files that may all be known (sizes) are fingerprinted as they
+ *   │          are read: all imported before into the suggested connection,
+ *   │          whatever wraps them, ends here with the original receipt
  *   ready ──── waits for the owner to confirm a connection
  *   committing ─ chunk after chunk, each in its own transaction together
  *   │            with the job's cursor; cancellable between chunks
@@ -26,10 +29,11 @@ import { openArtifact, type OpenedArtifact } from '../artifacts/open-artifact';
 import { blobSource, type ByteSource } from '../artifacts/source';
 import type { ParsedChunk, ParseSummary, StreamFile } from '../artifacts/streaming';
 import { sha256OfStream } from './sha256-stream';
+import { fingerprinted, identifyingFingerprints, mayAllBeKnown, originalReceiptFor, readFingerprints, receiptEntries, sha256sOf } from './artifact-identity';
 import { gapsOf, keyObservations, PreviewTally } from './preview';
 import { knownKeys } from './known-keys';
 import { SNAPSHOT_THRESHOLD } from '../export/outbox';
-import { ACTIVE_JOB_STATUSES, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
+import { ACTIVE_JOB_STATUSES, type EntryFingerprint, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
 
 /**
  * 1,000 rows a chunk (about 1,800 Amazon records): as fast as 2,000 in the bench, and half the
@@ -80,6 +84,12 @@ function counted(files: StreamFile[], onBytes: (n: number) => void): StreamFile[
       }
     },
   }));
+}
+
+/** A bare file is its own one entry: with its sha256 known, so is its fingerprint (no second hash of the same bytes). */
+function bareFileFingerprint(job: ImportJobRow, opened: OpenedArtifact): EntryFingerprint[] | undefined {
+  const file = opened.files[0];
+  return opened.container === 'file' && job.sha256 && file ? [{ path: file.path, sha256: job.sha256, sizeBytes: job.sizeBytes }] : undefined;
 }
 
 /** Iterates a generator's yields and keeps its return value. */
@@ -310,7 +320,13 @@ export class ImportRunner {
     let bytes = 0;
     let lastProgress = Date.now();
     const out: { summary?: ParseSummary } = {};
-    const files = counted(opened.files, (n) => (bytes += n));
+    // Files that may all have been imported before (each has the size of a file a receipt holds) are
+    // fingerprinted as the parser reads them, at no extra read; any other upload is new, and is
+    // fingerprinted during its commit instead, so a new export's preview hashes nothing.
+    const given = bareFileFingerprint(job, opened);
+    const identify = !given && (await mayAllBeKnown(this.db, { connectorKey: connector.key }, opened.files));
+    const read: (EntryFingerprint | undefined)[] = [];
+    const files = counted(identify ? fingerprinted(opened.files, read) : opened.files, (n) => (bytes += n));
     for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
       const keyed = keyObservations(connector, chunk.observations);
       tally.add(chunk, keyed);
@@ -349,6 +365,27 @@ export class ImportRunner {
       .sort((a, b) => b.overlap - a.overlap || a.displayName.localeCompare(b.displayName));
     const matched = summary.accountHint ? siblings.find((connection) => connection.accountKey === summary.accountHint?.key) : undefined;
     const suggested = matched ?? siblings.find((connection) => connection.id === candidates.find((candidate) => candidate.overlap > 0)?.connectionId);
+    const entryFingerprints = given ?? (identify ? identifyingFingerprints(opened.files, read) : undefined);
+    // A bare file is its own one entry: its fingerprint is the file's sha256, so the commit need not hash it again.
+    const whole = opened.container === 'file' ? read[0] : undefined;
+    const sha256 = job.sha256 ?? (whole && whole.sizeBytes === job.sizeBytes ? whole.sha256 : undefined);
+    // The same files in another wrapper (the CSV after its zip, a re-zipped copy), all imported into the
+    // connection this file would go to: the original receipt, as for the same file twice.
+    const original = suggested && entryFingerprints ? await originalReceiptFor(this.db, suggested.id, sha256sOf(entryFingerprints)) : undefined;
+    if (original) {
+      const at = new Date().toISOString();
+      await this.advance(job.id, 'parsing', {
+        status: 'already_imported',
+        sha256,
+        entryFingerprints,
+        bytesRead: bytes,
+        originalBatchId: original.id,
+        connectionId: original.connectionId,
+        finishedAt: at,
+        timings: { ...job.timings, previewed: at },
+      });
+      return;
+    }
     const known = suggested ? (overlap.get(suggested.id)?.known ?? 0) : 0;
     const end = tally.end;
     const reference = job.lastModified ?? Date.parse(job.createdAt);
@@ -385,7 +422,7 @@ export class ImportRunner {
     if (opened.unsafeNames.length > 0) {
       preview.problems.push({ code: 'unsafe_entry', message: 'Some files inside the zip had names that could reach outside it and were ignored.', count: opened.unsafeNames.length, where: opened.unsafeNames.slice(0, 5) });
     }
-    await this.advance(job.id, 'parsing', { status: 'ready', preview, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
+    await this.advance(job.id, 'parsing', { status: 'ready', preview, sha256, entryFingerprints, bytesRead: bytes, timings: { ...job.timings, previewed: new Date().toISOString() } });
   }
 
   /** The owner's go-ahead: which connection the file goes to. */
@@ -409,9 +446,11 @@ export class ImportRunner {
       const existing = accountHint ? await this.db.connections.where('[connectorKey+accountKey]').equals([connector.key, accountHint.key]).first() : undefined;
       connectionId = existing?.id ?? (await createConnection(this.db, { connectorKey: connector.key, connectorDisplayName: connector.displayName, accountHint, label: name })).id;
     }
-    // Without a sha256 yet (a file of a size never imported, see `fingerprint`) it cannot be here already; the commit hashes it first.
-    const original = job.sha256 ? await this.db.batches.where('[connectionId+artifactSha256]').equals([connectionId, job.sha256]).first() : undefined;
-    if (original?.status === 'committed') {
+    // Without a sha256 yet (no committed import had its size, see `fingerprint`) it cannot be here already as a
+    // whole file; the commit hashes it first. Its files may be, in another wrapper (`artifact-identity.ts`).
+    const sameFile = job.sha256 ? await this.db.batches.where('[connectionId+artifactSha256]').equals([connectionId, job.sha256]).first() : undefined;
+    const original = sameFile?.status === 'committed' ? sameFile : await originalReceiptFor(this.db, connectionId, sha256sOf(job.entryFingerprints));
+    if (original) {
       await this.update(jobId, { status: 'already_imported', connectionId, originalBatchId: original.id, finishedAt: new Date().toISOString() });
     } else {
       const confirmedAt = new Date().toISOString();
@@ -459,9 +498,10 @@ export class ImportRunner {
   /** Phase 3: chunk after chunk, each stored atomically with the job's cursor. */
   private async commitPass(job: ImportJobRow): Promise<void> {
     if (!job.sha256) {
-      // Hashed here, not before the preview: the owner sees the preview sooner, and the hash (~0.6 s per
-      // 100 MB) is a fraction of a percent of a commit that size. A copy committed meanwhile (same file,
-      // two uploads) is caught by `beginBatch` below, which answers with the original receipt.
+      // Hashed here, not before the preview (unless the preview fingerprinted a bare file: that fingerprint is its
+      // sha256): the owner sees the preview sooner, and the hash (~0.6 s per 100 MB) is a fraction of a percent of a
+      // commit that size. A copy committed meanwhile (same file, two uploads) is caught by `beginBatch` below,
+      // which answers with the original receipt.
       const sha256 = await this.hashWhole(job, await this.stagedSource(job));
       await this.update(job.id, { sha256 });
       job = { ...job, sha256 };
@@ -469,6 +509,7 @@ export class ImportRunner {
     const preview = job.preview!;
     const opened = await this.open(job);
     const { connector, parser } = opened;
+    job = { ...job, entryFingerprints: job.entryFingerprints ?? bareFileFingerprint(job, opened) };
     if (connector.key !== preview.connectorKey) throw new ArtifactError('unknown_format', 'This file no longer reads as it did in the preview; choose it again.');
     const settings = await this.settings();
     const limits = await this.limits();
@@ -484,6 +525,21 @@ export class ImportRunner {
     };
     // How new the file's data is: its own timestamp when the browser gave one, else its newest record.
     const dataAsOf = job.lastModified ? new Date(job.lastModified).toISOString() : (preview.eventRange?.end ?? importedAt);
+    if (!job.batchId) {
+      // Its files all committed into this connection after its preview (another upload of them was confirmed
+      // first; jobs run one at a time, so none can land between this check and `beginBatch`). Not fingerprinted
+      // by the preview (no file had a known size then) but now maybe known: read for the fingerprints alone.
+      if (!job.entryFingerprints && (await mayAllBeKnown(this.db, { connectionId: job.connectionId! }, opened.files))) {
+        const entryFingerprints = await readFingerprints(opened.files, () => this.keepAlive());
+        await this.update(job.id, { entryFingerprints });
+        job = { ...job, entryFingerprints };
+      }
+      const original = await originalReceiptFor(this.db, job.connectionId!, sha256sOf(job.entryFingerprints));
+      if (original) {
+        await this.update(job.id, { status: 'already_imported', originalBatchId: original.id, finishedAt: new Date().toISOString() });
+        return;
+      }
+    }
     const header = {
       connectionId: job.connectionId!,
       connectorKey: connector.key,
@@ -506,7 +562,10 @@ export class ImportRunner {
     const batchId = begun.batch.id;
     let bytes = 0;
     const out: { summary?: ParseSummary } = {};
-    const files = counted(opened.files, (n) => (bytes += n));
+    // Files the preview did not fingerprint are fingerprinted now, as the commit reads them (every file, from the
+    // start, also when resuming), and the receipt records them when it is final.
+    const read: (EntryFingerprint | undefined)[] = [];
+    const files = counted(job.entryFingerprints ? opened.files : fingerprinted(opened.files, read), (n) => (bytes += n));
     let index = 0;
     for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
       const chunkIndex = index++;
@@ -549,16 +608,17 @@ export class ImportRunner {
       await this.options.afterChunk?.(committedJob!, chunkIndex);
     }
     const summary = out.summary ?? { coverage: [], entries: [], replacedCharacters: 0 };
+    const entryFingerprints = job.entryFingerprints ?? identifyingFingerprints(opened.files, read);
     await finishBatch(
       this.db,
       batchId,
-      { status: 'committed', coverage: summary.coverage },
+      { status: 'committed', coverage: summary.coverage, ...receiptEntries(entryFingerprints) },
       {
         tables: [this.db.importJobs, this.db.staged],
         within: async (batch) => {
           const at = new Date().toISOString();
           const current = await this.db.importJobs.get(job.id);
-          await this.db.importJobs.update(job.id, { status: 'committed', counts: batch.counts, bytesRead: bytes, finishedAt: at, updatedAt: at, cancelRequested: false, timings: { ...current?.timings, committed: at } });
+          await this.db.importJobs.update(job.id, { status: 'committed', entryFingerprints, counts: batch.counts, bytesRead: bytes, finishedAt: at, updatedAt: at, cancelRequested: false, timings: { ...current?.timings, committed: at } });
           await this.db.staged.delete(job.stagedId);
         },
       },

@@ -6,7 +6,8 @@ import type { AccountHint, BatchCounts } from '../core/model';
  * preview pass) → `ready` (waiting for the owner to confirm) → `committing`
  * (chunks landing) → `committed`. Stopped early: `cancelled` or `failed`
  * (resumable from the last committed chunk). Ended without storing anything:
- * `refused` (a typed refusal), `already_imported` (same file seen before),
+ * `refused` (a typed refusal), `already_imported` (the same file, or the
+ * same files in another wrapper, imported before),
  * `discarded` (the owner dropped it before confirming).
  */
 export type ImportJobStatus = 'received' | 'parsing' | 'ready' | 'committing' | 'committed' | 'cancelled' | 'failed' | 'refused' | 'already_imported' | 'discarded';
@@ -80,8 +81,16 @@ export interface ImportJobRow {
   lastModified?: number;
   createdAt: string;
   updatedAt: string;
-  /** sha256 of the staged bytes (computed while streaming, before any parsing). */
+  /**
+   * sha256 of the staged bytes: computed before parsing only when a committed import has the same size;
+   * for a bare file the preview fingerprinted, that fingerprint; else computed when the commit starts.
+   */
   sha256?: string;
+  /**
+   * Each file read inside the upload, fingerprinted as it was read: by the preview when every file has a
+   * size some receipt holds, else by the commit (see `artifact-identity.ts`).
+   */
+  entryFingerprints?: EntryFingerprint[];
   /** Bytes read in the current pass (hashing, preview or commit). */
   bytesRead: number;
   preview?: ImportPreview;
@@ -103,6 +112,14 @@ export interface ImportJobRow {
   /** When each phase ended (ISO), for progress display and the bench. */
   timings?: { fingerprinted?: string; previewed?: string; confirmed?: string; committed?: string };
   [extra: string]: unknown;
+}
+
+/** One file a parser read inside an upload (a zip entry, or the bare file itself). */
+export interface EntryFingerprint {
+  path: string;
+  /** sha256 of the entry's bytes as the parser read them (inflated, for a zip entry). */
+  sha256: string;
+  sizeBytes: number;
 }
 
 /** Owner-adjustable import settings (kept in `meta`). */

@@ -1,15 +1,16 @@
 /**
  * The import pipeline in the built extension: the job runs in the background
  * from the staged copy, so closing the page or stopping the service worker
- * mid-commit loses nothing and duplicates nothing; a file seen before shows
- * its original receipt at once; every refusal stores nothing.
+ * mid-commit loses nothing and duplicates nothing; a file seen before (or
+ * the same export in another wrapper) shows its original receipt; every
+ * refusal stores nothing.
  */
 import { rmSync } from 'node:fs';
 import { strToU8, zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportJobView } from '../../src/background/import-handlers';
 import { amazonOrderHistoryParser } from '../../src/connectors/amazon/artifact';
-import { AMAZON_EXPORT_ZIP_NAME, makeAmazonExportZip } from '../fixtures/amazon';
+import { AMAZON_EXPORT_CSV, AMAZON_EXPORT_ZIP_NAME, amazonExportCsvBytes, makeAmazonExportZip } from '../fixtures/amazon';
 import { amazonCsv } from '../unit/import/generate-amazon-csv';
 import { encryptedZip } from '../unit/import/support';
 import { DashboardPage, type UploadFile } from './pages/dashboard-page';
@@ -141,6 +142,26 @@ describe('background import jobs', () => {
     const [connection] = await listConnections(session);
     expect(await listBatches(session, connection!.id)).toHaveLength(1);
     await dashboard.screenshot('import-same-file-twice');
+  });
+
+  it('shows the original receipt for the bare CSV after the zip that holds it, with no new batch', async () => {
+    const dashboard = await DashboardPage.open(session);
+    const first = await dashboard.importFile({ name: AMAZON_EXPORT_ZIP_NAME, buffer: Buffer.from(makeAmazonExportZip()), mimeType: 'application/zip' }, { newAccountName: 'Dana' });
+    expect(first.outcome).toBe('merged');
+    const [connection] = await listConnections(session);
+    const batchesBefore = await listBatches(session, connection!.id);
+    expect(batchesBefore).toHaveLength(1);
+    await dashboard.chooseFile({ name: AMAZON_EXPORT_CSV, buffer: Buffer.from(amazonExportCsvBytes()), mimeType: 'text/csv' });
+    expect(await dashboard.waitForPreviewOrError()).toMatchObject({ alreadyImported: true });
+    const again = await dashboard.receipt();
+    expect(again).toMatchObject({ outcome: 'already_imported', batchId: first.batchId });
+    expect(again.text).toMatch(/imported before \(in "Your Orders\.zip"\)/);
+    const job = await latestJob();
+    expect(job).toMatchObject({ status: 'already_imported', originalBatchId: first.batchId, connectionId: connection!.id });
+    // Recognised by the file inside the zip, read once for the preview; nothing stored.
+    expect(await listConnections(session)).toHaveLength(1);
+    expect(await listBatches(session, connection!.id)).toEqual(batchesBefore);
+    await dashboard.screenshot('import-bare-csv-after-zip');
   });
 
   it('refuses each kind of file it must not import, with an owner sentence, storing nothing', async () => {

@@ -258,7 +258,9 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
           </h3>
           {job.status === 'already_imported' && (
             <p class="notice" data-testid="already-imported">
-              You imported this exact file before{job.receipt ? ` (on ${formatWindow(job.receipt.receivedAt, job.receipt.receivedAt)})` : ''}. Nothing was read again or changed.
+              {job.receipt?.artifactSha256 && job.sha256 !== job.receipt.artifactSha256
+                ? `Everything in this file was imported before${job.receipt.provenance.kind === 'artifact' ? `, in “${job.receipt.provenance.fileName}”` : ''} (on ${formatWindow(job.receipt.receivedAt, job.receipt.receivedAt)}). Nothing was changed.`
+                : `You imported this exact file before${job.receipt ? ` (on ${formatWindow(job.receipt.receivedAt, job.receipt.receivedAt)})` : ''}. Nothing was read again or changed.`}
             </p>
           )}
           {job.error && job.status === 'failed' && <p class="error">{job.error.message}</p>}
