@@ -44,8 +44,46 @@ export interface StreamDefinition {
   fieldMerge?: Record<string, FieldMergePolicy>;
   /** Validates one record's `data` (untrusted input from pages and files). */
   schema: z.ZodType<Record<string, unknown>>;
-  /** A short owner-facing label for one record. */
+  /** A short owner-facing label for one record (also searched). */
   describe(data: Record<string, unknown>): string;
+  /**
+   * The record as the service shows it, in its own nouns, for the records
+   * browser (an order: its number and total as the service shows them). Without
+   * it, the title is `describe`'s label. Dates are the row's own (the event time).
+   */
+  present?(data: Record<string, unknown>): RecordView;
+  /**
+   * Records of another stream that are parts of one record of this stream
+   * (an order's items): shown with it, and a search that finds a part finds
+   * the record too. A part's key must begin with its record's key and `|`
+   * (an item's key is `<order id>|<item key>`), so a page's parts are one
+   * indexed read; `field` names the part's field holding that key (`order_id`).
+   */
+  parts?: StreamParts;
+  /**
+   * Owner-facing labels of `data` fields, in the order they are shown ("Total"
+   * for `order_total`). Fields without a label (raw cents, internal keys) are
+   * shown only under "Technical details".
+   */
+  fieldLabels?: Record<string, string>;
+}
+
+/** One record in the service's nouns. */
+export interface RecordView {
+  /** What it is: "Order 111-2222222-3333333", an item's name. */
+  title: string;
+  /** Short facts as the service shows them, in order: "$27.50", "Delivered January 18", "2 × $12.47". */
+  facts: string[];
+  /** Where it belongs, for a part shown on its own: "In order 111-2222222-3333333". */
+  partOf?: string;
+}
+
+/** See `StreamDefinition.parts`. */
+export interface StreamParts {
+  /** The stream holding the parts ("order_items"). */
+  stream: string;
+  /** The parts' field holding their record's key ("order_id"). */
+  field: string;
 }
 
 /** What a page extractor saw on one page. */

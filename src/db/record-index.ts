@@ -12,15 +12,19 @@
  * stream's records a chunk at a time until the page is full (tombstoned ones
  * skipped by key, unread). Filters on what
  * a record says (words, methods) need the records themselves: `scanRecords`
- * reads the window chunk by chunk, keeping only what the page needs.
+ * reads the window chunk by chunk, keeping only what the page needs. A
+ * page's parts (an order's items) are one read over the primary key's ranges
+ * (`recordsByIdPrefix`).
  *
- * Every read is a key-range query (`getAll`/`getAllKeys`, no cursor stepping).
+ * Every read is a key-range query (`getAll`/`getAllKeys`, no cursor stepping),
+ * except `recordsByIdPrefix`: one cursor that jumps between its key ranges.
  */
 import Dexie from 'dexie';
 import type { StoredRecord } from '../core/model';
 import { TOMBSTONE_INDEX, type GleanerDatabase } from './database';
 
 const TIME_INDEX = '[connectionId+stream+eventTime]';
+const PRIMARY_KEY = '[connectionId+stream+rid]';
 /** Sorts after '' (undated) and before every dated event time. */
 const FIRST_DATED = '\u0000';
 /** No connector has this many streams; stops a runaway walk. */
@@ -50,6 +54,16 @@ export interface RecordPage {
   total: number;
   records: StoredRecord[];
 }
+
+/** A page with `total` per stream of the request (zero included). */
+export interface CountedRecordPage extends RecordPage {
+  byStream: Record<string, number>;
+}
+
+const uncounted = async (page: Promise<CountedRecordPage>): Promise<RecordPage> => {
+  const { total, records } = await page;
+  return { total, records };
+};
 
 type Ordered = Pick<StoredRecord, 'stream' | 'rid' | 'eventTime'>;
 
@@ -183,19 +197,26 @@ async function mergeNewestFirst(sources: AsyncGenerator<StoredRecord[]>[], count
  * read; for several, at most the page's position plus a chunk per stream.
  */
 export async function pageRecords(db: GleanerDatabase, request: RecordPageRequest): Promise<RecordPage> {
+  return uncounted(pageRecordsByStream(db, request));
+}
+
+/** `pageRecords` with the total per stream, from the same index counts. */
+export async function pageRecordsByStream(db: GleanerDatabase, request: RecordPageRequest): Promise<CountedRecordPage> {
   const { connectionId, offset, limit } = request;
   const need = offset + limit;
   const streams = [...new Set(request.streams)];
   return db.transaction('r', db.records, async () => {
     let total = 0;
+    const byStream: Record<string, number> = {};
     const gone = new Map<string, Set<string>>();
     for (const stream of streams) {
       const [lower, upper] = bounds(connectionId, stream, request);
       const tombstoned = request.includeTombstoned ? new Set<string>() : await tombstonedIds(db, lower, upper);
       gone.set(stream, tombstoned);
-      total += (await db.records.where(TIME_INDEX).between(lower, upper, true, true).count()) - tombstoned.size;
+      byStream[stream] = (await db.records.where(TIME_INDEX).between(lower, upper, true, true).count()) - tombstoned.size;
+      total += byStream[stream];
     }
-    if (total <= offset || limit === 0) return { total, records: [] };
+    if (total <= offset || limit === 0) return { total, byStream, records: [] };
     if (streams.length === 1) {
       // The index's primary keys, newest first, are the order itself: enough of them for `need` visible records.
       const stream = streams[0]!;
@@ -203,11 +224,11 @@ export async function pageRecords(db: GleanerDatabase, request: RecordPageReques
       const [lower, upper] = bounds(connectionId, stream, request);
       const keys = (await db.records.where(TIME_INDEX).between(lower, upper, true, true).reverse().limit(need + skip.size).primaryKeys()) as RecordKey[];
       const page = keys.filter((key) => !skip.has(key[2])).slice(offset, need);
-      return { total, records: present(await db.records.bulkGet(page)) };
+      return { total, byStream, records: present(await db.records.bulkGet(page)) };
     }
     const sources = streams.map((stream) => newestFirstChunks(db, connectionId, stream, request, Math.min(CHUNK, need), gone.get(stream)));
     const merged = await mergeNewestFirst(sources, need);
-    return { total, records: merged.slice(offset) };
+    return { total, byStream, records: merged.slice(offset) };
   });
 }
 
@@ -215,20 +236,30 @@ export async function pageRecords(db: GleanerDatabase, request: RecordPageReques
  * Like `pageRecords`, for filters on what records say: reads each stream's
  * window chunk by chunk, counting every match and keeping only what the page
  * needs. Time grows with the window; memory with the page. `chunk`: records
- * read per query.
+ * read per query. Streams are read one after the other in the order given,
+ * so `matches` may use what it saw in an earlier stream (the records browser
+ * reads items before orders, to find an order by its items).
  */
 export async function scanRecords(db: GleanerDatabase, request: RecordPageRequest, matches: (record: StoredRecord) => boolean, chunk = CHUNK): Promise<RecordPage> {
+  return uncounted(scanRecordsByStream(db, request, matches, chunk));
+}
+
+/** `scanRecords` with the matches counted per stream. */
+export async function scanRecordsByStream(db: GleanerDatabase, request: RecordPageRequest, matches: (record: StoredRecord) => boolean, chunk = CHUNK): Promise<CountedRecordPage> {
   const { connectionId, offset, limit } = request;
   const need = offset + limit;
   return db.transaction('r', db.records, async () => {
     let total = 0;
+    const byStream: Record<string, number> = {};
     const kept: StoredRecord[] = [];
     for (const stream of new Set(request.streams)) {
       let taken = 0;
+      byStream[stream] = 0;
       for await (const records of newestFirstChunks(db, connectionId, stream, request, chunk)) {
         for (const record of records) {
           if ((!request.includeTombstoned && record.tombstone) || !matches(record)) continue;
           total += 1;
+          byStream[stream] += 1;
           // Each stream arrives in page order, so its first `need` matches are all the page can use.
           if (taken < need) {
             kept.push(record);
@@ -237,6 +268,21 @@ export async function scanRecords(db: GleanerDatabase, request: RecordPageReques
         }
       }
     }
-    return { total, records: kept.sort(newestFirst).slice(offset, need) };
+    return { total, byStream, records: kept.sort(newestFirst).slice(offset, need) };
   });
+}
+
+/**
+ * The records of `stream` whose identity begins with one of `prefixes` (the
+ * items of a page of orders: `<order id>|`), in one indexed read: a single
+ * query over the primary key that visits only those key ranges, jumping from
+ * one to the next, so it reads what it returns. In identity order.
+ */
+export async function recordsByIdPrefix(db: GleanerDatabase, connectionId: string, stream: string, prefixes: readonly string[]): Promise<StoredRecord[]> {
+  const ranges = [...new Set(prefixes)].filter(Boolean).map((prefix): [RecordKey, RecordKey] => [
+    [connectionId, stream, prefix],
+    [connectionId, stream, `${prefix}\uffff`],
+  ]);
+  if (ranges.length === 0) return [];
+  return db.records.where(PRIMARY_KEY).inAnyRange(ranges, { includeUppers: true }).toArray();
 }

@@ -23,9 +23,13 @@ export const ownerRequestSchemas = {
   'sources.overview': z.object({}),
   /** Erases one connection and everything tied to it, nothing of its siblings. */
   'connections.delete': z.object({ connectionId: Id }),
-  /** The records browser: filters applied next to the data, each record with an owner label. */
+  /**
+   * The records browser: filters applied next to the data, each record in the
+   * service's nouns (with its parts: an order's items), counted per stream.
+   */
   'records.query': z.object({
     connectionId: Id,
+    /** Omitted: every stream of the connection at once (a search finds orders and items together). */
     stream: z.string().max(64).optional(),
     method: z.enum(['any', 'browser_polyfill', 'owner_artifact', 'both']).default('any'),
     from: Day.optional(),

@@ -83,3 +83,41 @@ export function formatMoment(at: string): string {
 export function plural(count: number, one: string, other: string): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? one : other}`;
 }
+
+/** "orders", "orders or items", "orders, items or returns". */
+export function joinWithOr(words: readonly string[]): string {
+  if (words.length <= 1) return words[0] ?? '';
+  return `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/** "17 orders · 22 items" from counts and their nouns; zero counts left out unless every count is zero ("0 orders"). */
+export function countsInNouns(counts: readonly { total: number; one: string; other: string }[]): string {
+  const shown = counts.filter((count) => count.total > 0);
+  return (shown.length ? shown : counts.slice(0, 1)).map((count) => plural(count.total, count.one, count.other)).join(' · ');
+}
+
+/** The text cut at `max` characters with an ellipsis (for long product names). */
+export function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+}
+
+/** "Order" from "order": a noun at the start of a line. */
+export function capitalise(text: string): string {
+  return text ? `${text[0]!.toUpperCase()}${text.slice(1)}` : text;
+}
+
+/**
+ * A record's field value for the owner: days as "Dec 31, 2024", instants in
+ * local time, numbers grouped, anything else as stored; '—' when empty.
+ */
+export function formatFieldValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'number') return value.toLocaleString('en-US');
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'string') {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDay(value);
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatMoment(value);
+    return value;
+  }
+  return JSON.stringify(value);
+}

@@ -36,6 +36,23 @@ export function searchableText(record: Pick<StoredRecord, 'key' | 'data'>, summa
   return values.join(' \u0000 ').toLowerCase();
 }
 
+/**
+ * Which of `words` (at most 12, from `searchWords`) appear in `haystack`, as
+ * bits: word `i` is bit `i`. A record matches when its bits, joined with its
+ * parts' bits (an order's items), are `allWords(words)`.
+ */
+export function wordMask(words: readonly string[], haystack: string): number {
+  let mask = 0;
+  words.forEach((word, index) => {
+    if (haystack.includes(word)) mask |= 1 << index;
+  });
+  return mask;
+}
+
+export function allWords(words: readonly string[]): number {
+  return (1 << words.length) - 1;
+}
+
 export function matchesMethod(methods: readonly string[], method: MethodFilter | undefined): boolean {
   switch (method ?? 'any') {
     case 'any':

@@ -100,6 +100,22 @@ export const ordersStream: StreamDefinition = {
     if (total) parts.push(total);
     return parts.join(' · ');
   },
+  present(data) {
+    const facts = [str(data.order_total), str(data.delivery_status)].filter((fact): fact is string => !!fact);
+    return { title: `Order ${str(data.id) ?? '?'}`, facts };
+  },
+  parts: { stream: 'order_items', field: 'order_id' },
+  fieldLabels: {
+    id: 'Order number',
+    order_date: 'Ordered on',
+    order_total: 'Order total',
+    delivery_status: 'Status',
+    recipient_name: 'Ship to',
+    item_count: 'Items',
+    payment_method_summary: 'Paid with',
+    marketplace: 'Store',
+    url: 'Order details',
+  },
 };
 
 export const orderItemsStream: StreamDefinition = {
@@ -116,6 +132,26 @@ export const orderItemsStream: StreamDefinition = {
     const short = name.length > 80 ? `${name.slice(0, 79)}…` : name;
     const qty = typeof data.quantity === 'number' && data.quantity > 1 ? ` ×${data.quantity}` : '';
     return `${short}${qty} (order ${str(data.order_id) ?? '?'})`;
+  },
+  present(data) {
+    const quantity = typeof data.quantity === 'number' ? data.quantity : undefined;
+    const price = str(data.unit_price);
+    // As a receipt lists a line: "2 × $12.47", or what of it is known.
+    const line = quantity !== undefined && price ? `${quantity} × ${price}` : price ?? (quantity !== undefined ? `Qty ${quantity}` : undefined);
+    return {
+      title: str(data.name) ?? str(data.asin) ?? str(data.item_key)?.replace(/^name:/, '') ?? 'Item',
+      facts: line ? [line] : [],
+      partOf: str(data.order_id) && `In order ${str(data.order_id)}`,
+    };
+  },
+  fieldLabels: {
+    name: 'Item',
+    quantity: 'Quantity',
+    unit_price: 'Price each',
+    seller: 'Sold by',
+    order_id: 'Order number',
+    order_date: 'Ordered on',
+    url: 'Product page',
   },
 };
 

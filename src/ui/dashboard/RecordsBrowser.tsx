@@ -1,34 +1,68 @@
-/** Records with search and filters (kind, how it was acquired, time range), and where each one came from. */
+/**
+ * Records in the service's nouns (an order with its items), searched across
+ * every kind of the connection at once, with filters (kind, how it was kept,
+ * time range) and where each one came from.
+ */
+import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import type { AcquisitionBatch } from '../../core/model';
-import { formatDay, formatMoment, methodLabel } from '../format';
-import type { MethodFilter } from '../records-filter';
+import { capitalise, countsInNouns, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, plural, shorten } from '../format';
+import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
 
 type Query = ResponseOf<'records.query'>;
 type LabelledRecord = Query['records'][number];
+type StreamWords = Query['streams'][string];
 
 const PAGE = 50;
+/** Parts listed in a row before "and 3 more items" (parts that match a search are always listed). */
+const PARTS_SHOWN = 5;
+const EMPTY: Query = { total: 0, counts: [], streams: {}, records: [] };
+
+/** A record's identity on the page (rids are unique per stream only). */
+const idOf = (record: Pick<LabelledRecord, 'stream' | 'rid'>) => `${record.stream}\u0000${record.rid}`;
+
+/** Component styles (kept here with the markup they belong to; the shared sheet is `src/ui/styles.css`). */
+const STYLE = `
+.records-table .rb-facts { color: var(--ink-soft); }
+.records-table .rb-part-of { color: var(--muted); font-size: 0.85rem; margin-top: 0.1rem; }
+.rb-parts { list-style: none; margin: 0.3rem 0 0.1rem; padding: 0 0 0 0.7rem; border-left: 2px solid var(--line); font-size: 0.88rem; color: var(--ink-soft); }
+.rb-parts li { margin: 0.12rem 0; }
+/* A part's name and facts flow as one line of text (a button is laid out as one box). */
+.rb-parts button.rb-part { display: block; background: none; border: none; border-radius: 4px; padding: 0; color: var(--ink-soft); font-weight: 500; text-align: left; line-height: inherit; }
+.rb-parts button.rb-part:hover { filter: none; }
+.rb-parts button.rb-part:hover .rb-part-name { color: var(--accent); text-decoration: underline; text-underline-offset: 2px; }
+.rb-parts .rb-part-facts { font-weight: 400; color: var(--ink-soft); }
+.rb-parts li.rb-match .rb-part-name { color: var(--ink); font-weight: 650; }
+.rb-parts li.selected { background: var(--accent-soft); border-radius: 4px; }
+.rb-parts .rb-more { color: var(--muted); }
+.records-table .rb-date-inline { display: none; color: var(--muted); font-size: 0.85rem; }
+.count.rb-empty { color: var(--ink); font-size: 1rem; font-weight: 560; margin: 0.9rem 0 0.2rem; }
+.rb-empty-actions { margin: 0.2rem 0 0.8rem; }
+.provenance .rb-facts { color: var(--ink-soft); margin-top: 0; }
+.provenance .rb-parts { margin-bottom: 0.6rem; }
+@media (max-width: 520px) { .records-table .rb-date-inline { display: block; } }
+`;
 
 export function RecordsBrowser(props: { connectionId: string; refreshKey: number; streams: { name: string; displayName: string }[]; batches: AcquisitionBatch[] }) {
-  const [stream, setStream] = useState(props.streams[0]?.name ?? '');
+  /** '' is every kind at once. */
+  const [stream, setStream] = useState('');
   const [method, setMethod] = useState<MethodFilter>('any');
   const [text, setText] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [showGone, setShowGone] = useState(false);
   const [limit, setLimit] = useState(PAGE);
-  const [result, setResult] = useState<Query>({ total: 0, records: [] });
-  const [selected, setSelected] = useState<LabelledRecord>();
+  const [result, setResult] = useState<Query>(EMPTY);
+  /** The query text the result answers, so the empty state names what was searched. */
+  const [answered, setAnswered] = useState<string>();
+  const [selectedId, setSelectedId] = useState<string>();
   const [error, setError] = useState<string>();
   const panelRef = useRef<HTMLElement>(null);
-  /** The row button that opened the provenance panel, to return focus to on close. */
+  const searchRef = useRef<HTMLInputElement>(null);
+  /** The button that opened the provenance panel, to return focus to on close. */
   const openerRef = useRef<HTMLButtonElement | null>(null);
-
-  useEffect(() => {
-    if (!stream && props.streams[0]) setStream(props.streams[0].name);
-  }, [props.streams]);
 
   useEffect(() => {
     let live = true;
@@ -46,6 +80,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
         .then((next) => {
           if (!live) return;
           setResult(next);
+          setAnswered(text.trim());
           setError(undefined);
         })
         .catch((caught: Error) => live && setError(caught.message));
@@ -56,12 +91,54 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
     };
   }, [props.connectionId, props.refreshKey, stream, method, text, from, to, showGone, limit]);
 
-  useEffect(() => setSelected(undefined), [props.connectionId]);
+  useEffect(() => {
+    setResult(EMPTY);
+    setAnswered(undefined);
+  }, [props.connectionId]);
+
+  // A different list closes the provenance panel: another connection or any filter (not "Show more").
+  useEffect(() => setSelectedId(undefined), [props.connectionId, stream, method, text, from, to, showGone]);
+
+  const byId = new Map<string, LabelledRecord>();
+  for (const record of result.records) {
+    byId.set(idOf(record), record);
+    for (const part of record.parts ?? []) if (!byId.has(idOf(part))) byId.set(idOf(part), part);
+  }
+  const selected = selectedId ? byId.get(selectedId) : undefined;
+  // A refresh that no longer lists the open record closes its panel.
+  useEffect(() => {
+    if (selectedId && answered !== undefined && !selected) setSelectedId(undefined);
+  }, [result]);
+
   useEffect(() => {
     if (selected) panelRef.current?.focus();
-  }, [selected?.rid]);
+  }, [selectedId]);
+
+  const close = (returnFocus: boolean) => {
+    setSelectedId(undefined);
+    if (!returnFocus) return;
+    const opener = openerRef.current;
+    (opener?.isConnected ? opener : searchRef.current)?.focus();
+  };
+
+  useEffect(() => {
+    if (!selectedId) return;
+    const onKey = (event: KeyboardEvent) => {
+      // An open dialog (delete) takes its own Escape first.
+      if (event.key !== 'Escape' || event.defaultPrevented || document.querySelector('dialog[open]')) return;
+      close(true);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [selectedId]);
+
+  const open = (record: LabelledRecord, event: JSX.TargetedMouseEvent<HTMLButtonElement>) => {
+    openerRef.current = event.currentTarget;
+    setSelectedId(selectedId === idOf(record) ? undefined : idOf(record));
+  };
 
   const reset = () => {
+    setStream('');
     setMethod('any');
     setText('');
     setFrom('');
@@ -70,17 +147,41 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
     setLimit(PAGE);
   };
 
+  const words = (name: string): StreamWords => result.streams[name] ?? { displayName: name, one: 'record', other: 'records', fieldLabels: {} };
+  const searched = result.counts.length ? result.counts.map((count) => count.stream) : stream ? [stream] : Object.keys(result.streams);
+  const kinds = joinWithOr([...new Set(searched.map((name) => words(name).other))]) || 'records';
+  const otherFilters = method !== 'any' || !!from || !!to;
+  const loaded = answered !== undefined;
+  const empty = loaded && result.total === 0;
+  let line = '';
+  if (empty) {
+    if (answered) line = `No ${kinds} match “${answered}”${otherFilters ? ' with these filters' : ''}.`;
+    else if (otherFilters) line = `No ${kinds} match these filters.`;
+    else line = `No ${kinds} kept here yet.`;
+  } else if (loaded) {
+    line = countsInNouns(result.counts.map((count) => ({ total: count.total, one: words(count.stream).one, other: words(count.stream).other })));
+    if (showGone) line += ', records marked gone included';
+  }
+
+  // A part listed in its record's row (an item under its order) is not repeated as a row of its own.
+  const onPage = new Set(result.records.map(idOf));
+  const folded = new Set(result.records.flatMap((record) => (record.parts ?? []).map(idOf)).filter((id) => onPage.has(id)));
+  const rows = result.records.filter((record) => !folded.has(idOf(record)));
+  const searching = searchWords(answered).length > 0;
+
   return (
     <section class="panel" aria-labelledby="records-heading">
+      <style>{STYLE}</style>
       <h2 id="records-heading">Records</h2>
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
         <label class="grow">
           <span>Search</span>
-          <input type="search" value={text} placeholder="Order number, item name…" data-testid="record-search" onInput={(event) => setText((event.currentTarget as HTMLInputElement).value)} />
+          <input ref={searchRef} type="search" value={text} placeholder="Item name, order number…" data-testid="record-search" onInput={(event) => setText((event.currentTarget as HTMLInputElement).value)} />
         </label>
         <label>
           <span>Kind</span>
           <select value={stream} onChange={(event) => setStream((event.currentTarget as HTMLSelectElement).value)} data-testid="stream-filter">
+            <option value="">All</option>
             {props.streams.map((entry) => (
               <option key={entry.name} value={entry.name}>
                 {entry.displayName}
@@ -112,93 +213,154 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
           Clear filters
         </button>
       </form>
-      <p class="count" role="status" data-testid="record-total">
-        {result.total} records
+      <p class={`count ${empty ? 'rb-empty' : ''}`} role="status" data-testid="record-total" data-total={loaded ? result.total : undefined}>
+        {line}
       </p>
-      {error && <p class="error">{error}</p>}
-      <div class={`records-layout ${selected ? 'with-panel' : ''}`}>
-        <div class="table-wrap">
-          <table class="records-table" data-testid="records-table">
-            <caption class="visually-hidden">Records matching the filters, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Record</th>
-                <th scope="col">Kept by</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.records.map((record) => (
-                <tr key={record.rid} data-key={record.key} data-methods={record.methods.join(' ')} class={`${record.tombstone ? 'gone' : ''} ${selected?.rid === record.rid ? 'selected' : ''}`}>
-                  <td class="nowrap">{record.eventTime ? formatDay(record.eventTime) : 'date unknown'}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="link"
-                      aria-expanded={selected?.rid === record.rid}
-                      onClick={(event) => {
-                        openerRef.current = event.currentTarget as HTMLButtonElement;
-                        setSelected(selected?.rid === record.rid ? undefined : record);
-                      }}
-                    >
-                      {record.summary}
-                    </button>
-                    {record.tombstone && <span class="badge">marked gone</span>}
-                  </td>
-                  <td>
-                    {record.methods.map((m) => (
-                      <span key={m} class={`method-tag ${m}`}>
-                        {m === 'owner_artifact' ? 'Export' : m === 'browser_polyfill' ? 'Visit' : methodLabel(m)}
-                      </span>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {result.total > result.records.length && (
-            <button type="button" class="secondary" onClick={() => setLimit((current) => current + PAGE)}>
-              Show {Math.min(PAGE, result.total - result.records.length)} more
+      {empty && (answered || otherFilters) && (
+        <div class="actions rb-empty-actions" data-testid="records-empty">
+          {answered && (
+            <button
+              type="button"
+              class="secondary small"
+              data-testid="clear-search"
+              onClick={() => {
+                setText('');
+                searchRef.current?.focus();
+              }}
+            >
+              Clear search
+            </button>
+          )}
+          {otherFilters && (
+            <button type="button" class="secondary small" onClick={reset}>
+              {answered ? 'Clear search and filters' : 'Clear filters'}
             </button>
           )}
         </div>
-        {selected && (
-          <aside class="provenance" aria-labelledby="provenance-heading" tabIndex={-1} ref={panelRef} data-testid="provenance-panel">
-            <div class="provenance-head">
-              <h3 id="provenance-heading">{selected.summary}</h3>
-              <button
-                type="button"
-                class="secondary small"
-                onClick={() => {
-                  setSelected(undefined);
-                  openerRef.current?.focus();
-                }}
-              >
-                Close
+      )}
+      {error && <p class="error">{error}</p>}
+      {!empty && (
+        <div class={`records-layout ${selected ? 'with-panel' : ''}`}>
+          <div class="table-wrap">
+            <table class="records-table" data-testid="records-table">
+              <caption class="visually-hidden">Records matching the filters, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Date</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Kept by</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((record) => {
+                  const date = record.eventTime ? formatDay(record.eventTime) : 'Date unknown';
+                  const parts = record.parts ?? [];
+                  const shown = parts.filter((part, index) => index < PARTS_SHOWN || (searching && onPage.has(idOf(part))));
+                  const partNouns = parts[0] ? words(parts[0].stream) : undefined;
+                  return (
+                    <tr key={idOf(record)} data-key={record.key} data-stream={record.stream} data-methods={record.methods.join(' ')} class={`${record.tombstone ? 'gone' : ''} ${selectedId === idOf(record) ? 'selected' : ''}`}>
+                      <td class="nowrap">{date}</td>
+                      <td>
+                        <span class="rb-date-inline">{date}</span>
+                        <button type="button" class="link" aria-expanded={selectedId === idOf(record)} onClick={(event) => open(record, event)} title={record.view.title.length > 120 ? record.view.title : undefined}>
+                          {shorten(record.view.title, 120)}
+                        </button>
+                        {record.view.facts.length > 0 && <span class="rb-facts"> · {record.view.facts.join(' · ')}</span>}
+                        {record.tombstone && <span class="badge">marked gone</span>}
+                        {record.view.partOf && <div class="rb-part-of">{record.view.partOf}</div>}
+                        {parts.length > 0 && (
+                          <ul class="rb-parts" aria-label={`${capitalise(partNouns!.other)} in this ${words(record.stream).one}`} data-testid="record-parts">
+                            {shown.map((part) => (
+                              <li key={idOf(part)} data-key={part.key} data-stream={part.stream} class={`${searching && onPage.has(idOf(part)) ? 'rb-match' : ''} ${selectedId === idOf(part) ? 'selected' : ''}`}>
+                                <button type="button" class="rb-part" aria-expanded={selectedId === idOf(part)} onClick={(event) => open(part, event)} title={part.view.title.length > 90 ? part.view.title : undefined}>
+                                  <span class="rb-part-name">{shorten(part.view.title, 90)}</span>
+                                  {part.view.facts.length > 0 && <span class="rb-part-facts"> · {part.view.facts.join(' · ')}</span>}
+                                </button>
+                                {part.tombstone && <span class="badge">marked gone</span>}
+                              </li>
+                            ))}
+                            {parts.length > shown.length && <li class="rb-more">and {plural(parts.length - shown.length, `more ${partNouns!.one}`, `more ${partNouns!.other}`)}</li>}
+                          </ul>
+                        )}
+                      </td>
+                      <td>
+                        {record.methods.map((m) => (
+                          <span key={m} class={`method-tag ${m}`}>
+                            {m === 'owner_artifact' ? 'Export' : m === 'browser_polyfill' ? 'Visit' : methodLabel(m)}
+                          </span>
+                        ))}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            {result.total > result.records.length && (
+              <button type="button" class="secondary" onClick={() => setLimit((current) => current + PAGE)}>
+                Show more
               </button>
-            </div>
-            <Provenance record={selected} batches={props.batches} />
-          </aside>
-        )}
-      </div>
+            )}
+          </div>
+          {selected && (
+            <aside class="provenance" aria-labelledby="provenance-heading" tabIndex={-1} ref={panelRef} data-testid="provenance-panel" data-key={selected.key}>
+              <div class="provenance-head">
+                <h3 id="provenance-heading">{selected.view.title}</h3>
+                <button type="button" class="secondary small" onClick={() => close(true)}>
+                  Close
+                </button>
+              </div>
+              <p class="rb-facts">{panelFacts(selected, words(selected.stream).one)}</p>
+              {selected.view.partOf && <p class="muted">{selected.view.partOf}</p>}
+              {(selected.parts?.length ?? 0) > 0 && (
+                <>
+                  <h4>
+                    {capitalise(words(selected.parts![0]!.stream).other)} in this {words(selected.stream).one}
+                  </h4>
+                  <ul class="rb-parts">
+                    {selected.parts!.map((part) => (
+                      <li key={idOf(part)} data-key={part.key}>
+                        <button type="button" class="rb-part" onClick={(event) => open(part, event)}>
+                          <span class="rb-part-name">{shorten(part.view.title, 90)}</span>
+                          {part.view.facts.length > 0 && <span class="rb-part-facts"> · {part.view.facts.join(' · ')}</span>}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+              <Provenance record={selected} batches={props.batches} labels={words(selected.stream).fieldLabels} />
+            </aside>
+          )}
+        </div>
+      )}
     </section>
   );
 }
 
-function valueText(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+/** "Item · Feb 3, 2019 · 1 × $49.99" under the panel's title; the kind is left out when the title already says it ("Order 112-…"). */
+function panelFacts(record: LabelledRecord, noun: string): string {
+  const kind = record.view.title.toLowerCase().startsWith(noun.toLowerCase()) ? [] : [capitalise(noun)];
+  return [...kind, record.eventTime ? formatDay(record.eventTime) : 'Date unknown', ...record.view.facts].join(' · ');
 }
 
-/** Which batches saw the record and what each said; fields where a source differs from the kept value are marked. */
-export function Provenance(props: { record: LabelledRecord; batches: AcquisitionBatch[] }) {
+/**
+ * Which batches saw the record and what each said, in the connector's field
+ * labels; fields where a source differs from the kept value are marked. Raw
+ * field names and identities are under "Technical details".
+ */
+export function Provenance(props: { record: LabelledRecord; batches: AcquisitionBatch[]; labels?: Record<string, string> }) {
   const byId = new Map(props.batches.map((batch) => [batch.id, batch]));
   const { record } = props;
-  const fields = Object.keys(record.data);
+  const labels = props.labels ?? {};
+  const labelled = Object.keys(labels);
+  // A connector without labels: every field, its name in words.
+  const shownFields = (data: Record<string, unknown>) => (labelled.length ? labelled.filter((field) => field in data) : Object.keys(data)).filter((field) => data[field] !== null && data[field] !== undefined && data[field] !== '');
+  const labelOf = (field: string) => labels[field] ?? capitalise(field.replaceAll('_', ' '));
+  const unlabelled = labelled.length ? Object.keys(record.data).filter((field) => !(field in labels)) : [];
   return (
     <div>
       <p>
-        Kept {record.methods.length > 1 ? 'from your export and from pages you visited' : record.methods[0] === 'owner_artifact' ? 'from your export' : 'from pages you visited'}; seen by {record.batchIds.length} {record.batchIds.length === 1 ? 'receipt' : 'receipts'}.
+        Kept {record.methods.length > 1 ? 'from your export and from pages you visited' : record.methods[0] === 'owner_artifact' ? 'from your export' : 'from pages you visited'}; seen by {plural(record.batchIds.length, 'receipt', 'receipts')}.
       </p>
       {record.tombstone && <p class="notice">Marked gone {formatMoment(record.tombstone.at)}: {record.tombstone.reason}</p>}
       <h4>What each source said</h4>
@@ -217,20 +379,20 @@ export function Provenance(props: { record: LabelledRecord; batches: Acquisition
               })}
             </p>
             <dl class="fields">
-              {Object.entries(version.data)
-                .filter(([, value]) => value !== null && value !== undefined && value !== '')
-                .map(([field, value]) => {
-                  const differs = valueText(value) !== valueText(record.data[field]);
-                  return (
-                    <div key={field} class={differs ? 'differs' : ''}>
-                      <dt>{field.replaceAll('_', ' ')}</dt>
-                      <dd>
-                        {valueText(value)}
-                        {differs ? <span class="note"> (kept: {valueText(record.data[field])})</span> : null}
-                      </dd>
-                    </div>
-                  );
-                })}
+              {shownFields(version.data).map((field) => {
+                const said = formatFieldValue(version.data[field]);
+                const kept = formatFieldValue(record.data[field]);
+                const differs = said !== kept;
+                return (
+                  <div key={field} class={differs ? 'differs' : ''} data-field={field}>
+                    <dt>{labelOf(field)}</dt>
+                    <dd>
+                      {said}
+                      {differs ? <span class="note"> (kept: {kept})</span> : null}
+                    </dd>
+                  </div>
+                );
+              })}
             </dl>
           </li>
         ))}
@@ -242,8 +404,16 @@ export function Provenance(props: { record: LabelledRecord; batches: Acquisition
           <dd class="mono">{record.key}</dd>
           <dt>rid</dt>
           <dd class="mono">{record.rid}</dd>
+          <dt>Stream</dt>
+          <dd class="mono">{record.stream}</dd>
           <dt>Fields kept</dt>
-          <dd>{fields.join(', ')}</dd>
+          <dd>{Object.keys(record.data).join(', ')}</dd>
+          {unlabelled.length > 0 && (
+            <>
+              <dt>Not shown above</dt>
+              <dd>{unlabelled.join(', ')}</dd>
+            </>
+          )}
           <dt>Batches</dt>
           <dd class="mono">{record.batchIds.join(', ')}</dd>
         </dl>

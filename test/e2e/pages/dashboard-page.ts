@@ -169,6 +169,58 @@ export class DashboardPage {
     );
   }
 
+  /** The records browser's status line ("17 orders · 22 items", or the empty state's sentence), once the list has settled. */
+  async recordStatus(): Promise<string> {
+    const status = this.page.getByTestId('record-total');
+    await this.page.waitForFunction(() => (document.querySelector('[data-testid="record-total"]')?.textContent ?? '').trim() !== '');
+    return (await status.innerText()).trim();
+  }
+
+  /** Types into the records search and waits until the list answers it; returns the status line. */
+  async searchRecords(text: string): Promise<string> {
+    await this.page.getByTestId('record-search').fill(text);
+    await this.page.waitForTimeout(600);
+    return this.recordStatus();
+  }
+
+  /** The records browser's rows: each record's key, kind, text, and the parts (an order's items) listed in it with whether they matched a search. */
+  async recordRows(): Promise<{ key: string; stream: string; text: string; parts: { key: string; text: string; matched: boolean }[] }[]> {
+    return this.page.$$eval('[data-testid="records-table"] tbody tr', (rows) =>
+      rows.map((row) => ({
+        key: row.getAttribute('data-key') ?? '',
+        stream: row.getAttribute('data-stream') ?? '',
+        text: (row as HTMLElement).innerText,
+        parts: [...row.querySelectorAll('[data-testid="record-parts"] li[data-key]')].map((item) => ({
+          key: item.getAttribute('data-key') ?? '',
+          text: (item as HTMLElement).innerText,
+          matched: item.classList.contains('rb-match'),
+        })),
+      })),
+    );
+  }
+
+  /** Opens the provenance panel of a part listed in a row (an item under its order). */
+  async openPartProvenance(key: string): Promise<void> {
+    await this.page.locator(`[data-testid="record-parts"] li[data-key="${key}"] button`).click();
+    await this.page.locator(`[data-testid="provenance-panel"][data-key="${key}"]`).waitFor();
+  }
+
+  /** Presses Escape; resolves once the provenance panel is gone. */
+  async closeProvenanceWithEscape(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.getByTestId('provenance-panel').waitFor({ state: 'detached' });
+  }
+
+  /** A screenshot of the viewport (1280×900 by default) with the records browser scrolled to its top. */
+  async screenshotRecords(name: string): Promise<string> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await this.page.getByRole('heading', { name: 'Records', exact: true }).evaluate((heading) => heading.closest('section')?.scrollIntoView({ block: 'start' }));
+    await this.page.waitForTimeout(150);
+    const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
   /** Storage health as shown: bytes text, persistence state, canary state, whether the alarm shows. */
   async storageHealth(): Promise<{ bytes: string; persisted: string; canary: string; alarm: boolean }> {
     const section = this.page.getByTestId('storage-health');

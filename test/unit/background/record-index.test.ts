@@ -12,7 +12,7 @@ import { memoryArea } from '../../../src/background/storage-guard';
 import { applyBatch } from '../../../src/core/merge-engine';
 import type { StoredRecord } from '../../../src/core/model';
 import { GleanerDatabase } from '../../../src/db/database';
-import { countConnectionRecords, newestFirst, pageRecords, scanRecords, streamsOf } from '../../../src/db/record-index';
+import { countConnectionRecords, newestFirst, pageRecords, pageRecordsByStream, recordsByIdPrefix, scanRecords, scanRecordsByStream, streamsOf } from '../../../src/db/record-index';
 import { inRange } from '../../../src/ui/records-filter';
 import { requestSchemas } from '../../../src/messages/protocol';
 import { batchInput, obs } from '../../support/batches';
@@ -217,6 +217,10 @@ describe('paging records through the index', () => {
         const onlyX = (record: StoredRecord) => record.rid.includes('x');
         const filtered = await scanRecords(db, request, onlyX, chunk);
         expect({ total: filtered.total, keys: filtered.records.map(keyOf) }).toEqual(reference(all, request, onlyX));
+        // Per stream, the same counts as the records themselves give.
+        const perStream = (matches?: (record: StoredRecord) => boolean) => Object.fromEntries(streams.map((stream) => [stream, reference(all, { ...request, streams: [stream] }, matches).total]));
+        expect((await pageRecordsByStream(db, request)).byStream).toEqual(perStream());
+        expect((await scanRecordsByStream(db, request, onlyX, chunk)).byStream).toEqual(perStream(onlyX));
       }),
       { numRuns: 120 },
     );
@@ -273,5 +277,48 @@ describe('paging records through the index', () => {
     expect(mugs.records.every((record) => record.summary === 'Blue mug')).toBe(true);
     const both = await query({ stream: 'orders', method: 'both' });
     expect(both.records.map((record) => record.key)).toEqual(['o10', 'o0']);
+  });
+
+  it('reads a page’s parts (an order’s items) in one indexed read, and finds a record by its parts’ words reading each kind once', async () => {
+    const { db, reads } = await countingDb();
+    const connection = await testConnection(db);
+    // 60 orders, each with two parts keyed `<order>|<n>` in `synced` (a stream with a cross-method identity rule).
+    const orders = Array.from({ length: 60 }, (_, i) => obs('orders', `o${String(i).padStart(2, '0')}`, `2024-${String((i % 12) + 1).padStart(2, '0')}-10`, { title: 'Order' }));
+    const parts = orders.flatMap((order) => [1, 2].map((n) => obs('synced', `${order.data.id}|${n}`, String(order.data.at), { order: order.data.id, title: order.data.id === 'o07' && n === 2 ? 'Green teapot' : 'Spoon' })));
+    await applyBatch(db, batchInput(connection.id, { method: 'owner_artifact', observations: [...orders, ...parts, obs('synced', 'o99|1', '2024-01-01', { order: 'o99', title: 'Green teapot' })] }));
+    const withParts = { ...testConnector, streams: testStreams.map((stream) => (stream.name === 'orders' ? { ...stream, parts: { stream: 'synced', field: 'order' } } : stream)) } as ConnectorDefinition;
+    const owner = createOwnerHandlers(db, [withParts], { local: memoryArea(), session: memoryArea() });
+    const query = (payload: Record<string, unknown>) => owner['records.query'](requestSchemas['records.query'].parse({ connectionId: connection.id, ...payload }));
+
+    reads.records = 0;
+    reads.valueCursors = 0;
+    const page = await query({ stream: 'orders', limit: 10 });
+    expect(page.records).toHaveLength(10);
+    expect(page.records.every((record) => record.parts!.map((part) => part.key).join() === `${record.key}|1,${record.key}|2`)).toBe(true);
+    // The page itself from the index, its twenty parts in one cursor over their key ranges.
+    expect(reads).toEqual({ records: 10, valueCursors: 1 });
+    expect(page.counts).toEqual([{ stream: 'orders', total: 60 }]);
+
+    reads.records = 0;
+    reads.valueCursors = 0;
+    const found = await query({ text: 'green teapot' });
+    // o07 through its part; the two parts themselves; o99 has no order record.
+    expect(found.records.map((record) => record.key).sort()).toEqual(['o07', 'o07|2', 'o99|1']);
+    expect(found.counts).toEqual([
+      { stream: 'orders', total: 1 },
+      { stream: 'synced', total: 2 },
+    ]);
+    // Each kind's records read once (60 orders, 121 parts), plus the page's parts in one cursor.
+    expect(reads.records).toBeLessThanOrEqual(60 + 121 + 5);
+    expect(reads.valueCursors).toBe(1);
+    // Orders alone: the parts are still read for their words, once.
+    reads.records = 0;
+    expect((await query({ stream: 'orders', text: 'green teapot' })).records.map((record) => record.key)).toEqual(['o07']);
+    expect(reads.records).toBeLessThanOrEqual(60 + 121 + 5);
+
+    // The read itself: only the ranges asked for, in identity order.
+    expect((await recordsByIdPrefix(db, connection.id, 'synced', ['o03|', 'o01|', 'o01|'])).map((record) => record.key)).toEqual(['o01|1', 'o01|2', 'o03|1', 'o03|2']);
+    expect(await recordsByIdPrefix(db, connection.id, 'synced', [])).toEqual([]);
+    expect(await recordsByIdPrefix(db, 'con_other', 'synced', ['o01|'])).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 /** The owner-UI handlers: pause, tab status with the last capture, deleting one connection, the records browser, storage health. */
 import { Blob as NodeBlob } from 'node:buffer';
+import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../src/background/handlers';
 import { createCaptureMemory, createOwnerHandlers } from '../../../src/background/owner-handlers';
@@ -171,6 +172,74 @@ describe('records.query', () => {
     expect(found.records.map((record) => record.key)).toContain(target.key);
     expect(found.records.every((record) => record.key.includes(target.key.slice(4)) || JSON.stringify(record.data).includes(target.key.slice(4)))).toBe(true);
     expect((await owner['records.query']({ connectionId: 'con_missing', method: 'any', includeTombstoned: false, limit: 10, offset: 0 })).total).toBe(0);
+  });
+});
+
+describe('records.query in the owner’s nouns', () => {
+  const query = (owner: ReturnType<typeof createOwnerHandlers>, payload: Record<string, unknown>) => owner['records.query'](requestSchemas['records.query'].parse(payload));
+  const echoOrder = '112-0385716-2849013';
+  const echoItem = `${echoOrder}|B07FZ8S74R`;
+
+  it('lists every kind at once by default, each order with its items, counted per kind', async () => {
+    const { db, owner } = await setup();
+    const { connectionId } = await importExport(db, 'Dana');
+    const all = await query(owner, { connectionId, limit: 1000 });
+    const orders = expectations.export.orderIds.length;
+    expect(all.counts).toEqual([
+      { stream: 'orders', total: orders },
+      { stream: 'order_items', total: expectations.export.itemCount },
+    ]);
+    expect(all.total).toBe(orders + expectations.export.itemCount);
+    expect(all.streams.orders).toMatchObject({ one: 'order', other: 'orders', fieldLabels: expect.objectContaining({ order_total: 'Order total' }) });
+    expect(all.streams.order_items).toMatchObject({ one: 'item', other: 'items' });
+    expect(all.streams.orders!.fieldLabels).not.toHaveProperty('order_total_cents');
+
+    const order = all.records.find((record) => record.key === echoOrder)!;
+    expect(order.view).toEqual({ title: `Order ${echoOrder}`, facts: ['$54.61', 'Closed'] });
+    expect(order.parts!.map((part) => part.key)).toEqual([echoItem]);
+    expect(order.parts![0]!.view).toEqual({ title: 'Echo Dot (3rd Gen) - Smart speaker with Alexa - Charcoal', facts: ['1 × $49.99'], partOf: `In order ${echoOrder}` });
+    // Every order's parts are exactly its visible items.
+    const items = await db.records.where('[connectionId+stream+eventTime]').between([connectionId, 'order_items', Dexie.minKey], [connectionId, 'order_items', Dexie.maxKey]).toArray();
+    for (const record of all.records.filter((candidate) => candidate.stream === 'orders')) {
+      expect(record.parts!.map((part) => part.key).sort()).toEqual(items.filter((item) => item.data.order_id === record.key).map((item) => item.key).sort());
+    }
+    // Items are records of their own, with no parts.
+    expect(all.records.filter((record) => record.stream === 'order_items').every((record) => record.parts === undefined && record.view.partOf?.startsWith('In order '))).toBe(true);
+  });
+
+  it('finds an order by its item’s name from the default view, and the item itself', async () => {
+    const { db, owner } = await setup();
+    const { connectionId } = await importExport(db, 'Dana');
+    const found = await query(owner, { connectionId, text: 'echo dot' });
+    expect(found.records.map((record) => record.key).sort()).toEqual([echoOrder, echoItem].sort());
+    expect(found.counts).toEqual([
+      { stream: 'orders', total: 1 },
+      { stream: 'order_items', total: 1 },
+    ]);
+    // Words may be split between the order and its items.
+    expect((await query(owner, { connectionId, text: `echo ${echoOrder.slice(0, 7)} closed` })).records.map((record) => record.key)).toEqual([echoOrder]);
+    // Orders alone: still found through their items (two orders hold an Echo).
+    const orders = await query(owner, { connectionId, stream: 'orders', text: 'Echo' });
+    expect(orders.records.map((record) => record.key).sort()).toEqual([echoOrder, '114-6601927-8830641'].sort());
+    expect(orders.counts).toEqual([{ stream: 'orders', total: 2 }]);
+    // Items alone: only items.
+    expect((await query(owner, { connectionId, stream: 'order_items', text: 'Echo' })).records.every((record) => record.stream === 'order_items')).toBe(true);
+    // With a method filter the order's own methods decide.
+    expect((await query(owner, { connectionId, text: 'echo dot', method: 'browser_polyfill' })).total).toBe(0);
+    // Nothing matches: zero per kind, for the empty state.
+    const none = await query(owner, { connectionId, text: 'xyzzy' });
+    expect(none).toMatchObject({ total: 0, records: [], counts: [{ stream: 'orders', total: 0 }, { stream: 'order_items', total: 0 }] });
+  });
+
+  it('leaves items marked gone out of their order unless asked for', async () => {
+    const { db, owner } = await setup();
+    const { connectionId } = await importExport(db, 'Dana');
+    await db.records.update([connectionId, 'order_items', echoItem], { tombstone: { batchId: 'bat_x', at: '2025-01-01T00:00:00Z', reason: 'test' } });
+    const order = async (includeTombstoned: boolean) => (await query(owner, { connectionId, stream: 'orders', text: echoOrder, includeTombstoned })).records[0]!;
+    expect((await order(false)).parts).toEqual([]);
+    expect((await order(true)).parts!.map((part) => part.key)).toEqual([echoItem]);
+    // A gone item no longer finds its order.
+    expect((await query(owner, { connectionId, stream: 'orders', text: 'echo dot' })).total).toBe(0);
   });
 });
 
