@@ -4,6 +4,9 @@ import { connectorHostPermissions } from './src/connectors/hosts';
 /** The owner's personal server: asked for at link time (src/export/ui/ServerPanel.tsx), never at install. */
 const PERSONAL_SERVER_ORIGINS = ['https://*/*', 'http://127.0.0.1/*', 'http://localhost/*'] as const;
 
+const ICONS = { 16: 'icon/16.png', 32: 'icon/32.png', 48: 'icon/48.png', 128: 'icon/128.png' };
+const TOOLBAR_BUTTON = { default_icon: ICONS, default_title: 'Gleaner' };
+
 // Host permissions come from the connector registry: Gleaner reads only the
 // hosts its connectors declare.
 export default defineConfig({
@@ -16,6 +19,10 @@ export default defineConfig({
   manifest: ({ manifestVersion }) => ({
     name: 'Gleaner',
     description: 'Keeps your own records from the sites you use, merged with their exports, in your browser.',
+    // Drawn in scripts/icons/*.svg, rendered to public/icon/<size>.png by scripts/icons/render.ts (committed, not built).
+    icons: ICONS,
+    // The toolbar button (`browser_action` in Firefox's MV2 build); WXT adds the popup to it.
+    ...(manifestVersion === 2 ? { browser_action: TOOLBAR_BUTTON } : { action: TOOLBAR_BUTTON }),
     permissions: ['storage', 'unlimitedStorage', 'alarms'],
     host_permissions: connectorHostPermissions(),
     // The owner's personal server: asked for at link time, for that origin only, never at install.

@@ -6,6 +6,7 @@ import { setupStorageGuard } from '../src/background/storage-guard';
 import { setupExport } from '../src/background/export-handlers';
 import { setupImportJobs } from '../src/background/import-handlers';
 import { setupTabMemoryPruning } from '../src/background/owner-handlers';
+import { setupChangeBroadcast } from '../src/background/change-broadcast';
 
 export default defineBackground(() => {
   // Listeners are registered synchronously so a woken worker sees the event that woke it.
@@ -15,4 +16,6 @@ export default defineBackground(() => {
   setupImportJobs(db, connectors);
   setupExport(db, connectors);
   setupTabMemoryPruning();
+  // After each committed write to connections, receipts or records, open pages are told to re-read.
+  setupChangeBroadcast(db);
 });

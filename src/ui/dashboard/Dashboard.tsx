@@ -1,6 +1,7 @@
 /** The full-page dashboard: sources, import, each connection's coverage, records and receipts, and storage health. */
 import { useEffect, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
+import { watchChanges } from '../../messages/changes';
 import { plural } from '../format';
 import { ImportPanel } from './ImportPanel';
 import { ConnectionView, today } from './ConnectionView';
@@ -39,6 +40,9 @@ export function Dashboard() {
     // Ask the browser to exempt Gleaner's data from clean-ups (the manifest also requests unlimitedStorage).
     void navigator.storage?.persist?.().catch(() => false);
     if (location.hash === '#import') setTimeout(focusImport, 300);
+    // Live: a capture, import, restore, rename, delete or merge landing anywhere re-reads every panel (no polling).
+    const watch = watchChanges(refresh);
+    return () => watch.stop();
   }, []);
   useEffect(() => {
     void send('sources.overview', {})
@@ -61,7 +65,7 @@ export function Dashboard() {
       <header class="masthead">
         <div class="masthead-inner">
           <p class="brand">
-            <span class="logo" aria-hidden="true" />
+            <img class="brand-mark" src="/icon/32.png" alt="" width={18} height={18} />
             Gleaner
           </p>
           <h1>Your records, kept in this browser</h1>

@@ -6,12 +6,14 @@
  * Testing hook: `popup.html?tabId=<id>` describes that tab instead of the
  * active one (a popup opened as a normal tab would otherwise describe itself).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { send, type ResponseOf } from '../../messages/client';
+import { watchChanges } from '../../messages/changes';
 import { plural } from '../format';
 import { ImportPanel } from '../dashboard/ImportPanel';
 import { describeCapture } from './capture-line';
+import { CAPTURE_SETTINGS_KEY } from '../../capture/settings';
 
 type Connections = ResponseOf<'connections.list'>;
 type TabStatus = ResponseOf<'tab.status'>;
@@ -31,22 +33,37 @@ function openDashboard(hash = '') {
 }
 
 export function Popup() {
-  const [tab, setTab] = useState<{ id?: number; url?: string }>();
   const [status, setStatus] = useState<TabStatus>();
   const [connections, setConnections] = useState<Connections>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
-  const load = async (target = tab) => {
+  const tabRef = useRef<{ id?: number; url?: string }>();
+  const load = async (target = tabRef.current) => {
     if (!target) return;
     setStatus(await send('tab.status', { tabId: target.id, url: target.url }));
   };
+  // The tab is looked up again on each re-read: it may have moved to another page since.
+  const reread = async () => {
+    const target = await targetTab();
+    tabRef.current = target;
+    await Promise.all([load(target), send('connections.list', {}).then(setConnections)]);
+  };
   useEffect(() => {
-    void targetTab().then((target) => {
-      setTab(target);
-      void load(target);
-    });
-    void send('connections.list', {}).then(setConnections);
+    void reread();
+    // Live: re-read the tab and the connections when a write lands anywhere (a capture here or in
+    // another tab, an import, a rename, a delete), and when this tab's last capture or the pause settings change.
+    const watch = watchChanges(reread);
+    const onStorage = (changes: Record<string, unknown>, area: string) => {
+      const id = tabRef.current?.id;
+      // `gleaner.tab.<id>`: the last capture on a tab (src/background/owner-handlers.ts, TAB_CAPTURE_PREFIX).
+      if ((area === 'session' && id !== undefined && `gleaner.tab.${id}` in changes) || (area === 'local' && CAPTURE_SETTINGS_KEY in changes)) watch.nudge();
+    };
+    browser.storage.onChanged.addListener(onStorage);
+    return () => {
+      watch.stop();
+      browser.storage.onChanged.removeListener(onStorage);
+    };
   }, []);
 
   async function pause(change: { scope: 'global'; paused: boolean } | { scope: 'site'; host: string; paused: boolean }) {
@@ -71,7 +88,7 @@ export function Popup() {
     <main class="popup">
       <header class="popup-head">
         <p class="brand">
-          <span class="logo" aria-hidden="true" />
+          <img class="brand-mark" src="/icon/32.png" alt="" width={18} height={18} />
           Gleaner
         </p>
         <button type="button" class="link" onClick={() => openDashboard()} data-testid="open-dashboard">
