@@ -15,13 +15,12 @@ import { buildReferenceServer, startReferenceServer } from '../test/support/pdpp
 import { canonicalJson } from '../src/export/canonical-json';
 import { getCoverage, listBatches, listConnections, listRecords } from '../test/e2e/support/api';
 import { chromiumPath, MISSING_BROWSER_MESSAGE } from '../test/e2e/support/browser';
-import { formatWindow, methodLabel, plural, summariseCounts } from '../src/ui/format';
+import { completenessWord, formatWindow, methodLabel, methodSource, plural, summariseCounts } from '../src/ui/format';
 import { amazonOwnerCopy } from '../src/connectors/amazon';
 import type { AcquisitionMethod } from '../src/core/model';
 
 const NOUNS = amazonOwnerCopy.streamNouns as Record<string, { one: string; other: string }>;
 const noun = (stream: string, count: number) => plural(count, NOUNS[stream]?.one ?? 'record', NOUNS[stream]?.other ?? 'records');
-const COMPLETENESS = { full: 'complete', partial: 'partly seen' } as const;
 
 const problems: string[] = [];
 function check(ok: boolean, what: string) {
@@ -66,7 +65,7 @@ async function main() {
         const source = batch.provenance.kind === 'artifact' ? batch.provenance.fileName : batch.provenance.pageUrl;
         const window = batch.coverage.find((claim) => claim.stream === 'orders');
         console.log(`   - ${methodLabel(batch.method)}: ${source}`);
-        console.log(`     orders ${window ? `${formatWindow(window.start, window.end)} (${COMPLETENESS[window.completeness]})` : 'none'}; ${summariseCounts(batch.counts)}${batch.recaptureCount ? `; seen again unchanged ${batch.recaptureCount}×` : ''}`);
+        console.log(`     orders ${window ? `${formatWindow(window.start, window.end)} (${completenessWord(window.completeness)})` : 'none'}; ${summariseCounts(batch.counts)}${batch.recaptureCount ? `; seen again unchanged ${batch.recaptureCount}×` : ''}`);
       }
       const parts: string[] = [];
       for (const stream of ['orders', 'order_items']) {
@@ -79,8 +78,8 @@ async function main() {
       console.log('   Covered:');
       for (const entry of await getCoverage(session, connection.id)) {
         for (const method of entry.methods) {
-          const windows = method.windows.map((window) => `${formatWindow(window.start, window.end)} (${COMPLETENESS[window.completeness]})`).join(', ');
-          console.log(`   - ${NOUNS[entry.stream]?.other ?? entry.stream}, ${methodLabel(method.method as AcquisitionMethod).toLowerCase()}: ${windows}`);
+          const windows = method.windows.map((window) => `${formatWindow(window.start, window.end)} (${completenessWord(window.completeness)})`).join(', ');
+          console.log(`   - ${NOUNS[entry.stream]?.other ?? entry.stream}, from ${methodSource(method.method as AcquisitionMethod).toLowerCase()}: ${windows}`);
         }
       }
     }

@@ -1,17 +1,39 @@
 /** Owner-facing wording shared by the popup and dashboard. */
 import type { AcquisitionMethod, BatchCounts } from '../core/model';
 
-const METHOD_LABELS: Record<AcquisitionMethod, string> = {
-  browser_polyfill: 'Captured while browsing',
-  owner_artifact: 'Imported from your export',
-  provider_api: 'From the service’s API',
-  device_sync: 'Synced from a device',
-  device_backup: 'From a device backup',
+/**
+ * The owner's one vocabulary for how records arrive: each method has one name
+ * (`source`: "your export", "pages you visited") used in every phrase the
+ * popup, dashboard, receipts and demo show.
+ */
+const METHOD_WORDS: Record<AcquisitionMethod, { label: string; source: string; tag: string }> = {
+  owner_artifact: { label: 'Imported from your export', source: 'Your export', tag: 'Export' },
+  browser_polyfill: { label: 'Captured from pages you visited', source: 'Pages you visited', tag: 'Pages' },
+  provider_api: { label: 'From the service’s API', source: 'The service’s API', tag: 'API' },
+  device_sync: { label: 'Synced from a device', source: 'A device', tag: 'Device' },
+  device_backup: { label: 'From a device backup', source: 'A device backup', tag: 'Backup' },
 };
 
+/** "Imported from your export": what a receipt or a line about one batch says. */
 export function methodLabel(method: AcquisitionMethod): string {
-  return METHOD_LABELS[method];
+  return METHOD_WORDS[method].label;
 }
+
+/** "Your export" / "Pages you visited": the method as a source, for lanes, filters and lists. */
+export function methodSource(method: AcquisitionMethod): string {
+  return METHOD_WORDS[method].source;
+}
+
+/** "Export" / "Pages": the short tag beside a record. */
+export function methodTag(method: AcquisitionMethod): string {
+  return METHOD_WORDS[method].tag;
+}
+
+/** "complete" / "partly seen", and what "partly seen" means, wherever a covered window is shown. */
+export function completenessWord(completeness: 'full' | 'partial'): string {
+  return completeness === 'full' ? 'complete' : 'partly seen';
+}
+export const PARTIAL_MEANS = 'Partly seen: Gleaner saw records from this period, but the source did not show that it was all of them (an export with rows it could not read, or one page of several). Nothing is ever marked gone on the strength of a partly seen period.';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

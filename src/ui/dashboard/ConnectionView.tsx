@@ -1,7 +1,7 @@
 /** One connection: its name (rename, delete), coverage as acquisition lanes, the records browser and receipts. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
-import { formatDay, formatWindow, methodLabel, plural } from '../format';
+import { completenessWord, formatDay, formatWindow, methodSource, PARTIAL_MEANS, plural } from '../format';
 import { Timeline } from './Timeline';
 import { RecordsBrowser } from './RecordsBrowser';
 import { Receipts } from './Receipts';
@@ -77,11 +77,11 @@ export function ConnectionView(props: {
                 entry.methods.map((method) => (
                   <tr key={`${entry.stream}-${method.method}`} data-stream={entry.stream} data-method={method.method}>
                     <td>{streamLabel(entry.stream)}</td>
-                    <td>{methodLabel(method.method)}</td>
+                    <td>{methodSource(method.method)}</td>
                     <td>
                       {method.windows.map((window, index) => (
                         <span key={index} class={`window ${window.completeness}`} data-start={window.start} data-end={window.end} data-completeness={window.completeness}>
-                          {formatWindow(window.start, window.end)} {window.completeness === 'full' ? '(complete)' : '(partial)'}
+                          {formatWindow(window.start, window.end)} ({completenessWord(window.completeness)})
                         </span>
                       ))}
                     </td>
@@ -90,6 +90,7 @@ export function ConnectionView(props: {
               )}
             </tbody>
           </table>
+          {ordered.some((entry) => entry.methods.some((method) => method.windows.some((window) => window.completeness === 'partial'))) && <p class="hint">{PARTIAL_MEANS}</p>}
         </details>
       </section>
 

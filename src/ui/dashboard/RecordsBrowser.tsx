@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import type { AcquisitionBatch } from '../../core/model';
-import { capitalise, countsInNouns, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, plural, shorten } from '../format';
+import { capitalise, countsInNouns, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, shorten } from '../format';
 import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
 
@@ -193,8 +193,8 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
           <span>Kept by</span>
           <select value={method} onChange={(event) => setMethod((event.currentTarget as HTMLSelectElement).value as MethodFilter)} data-testid="method-filter">
             <option value="any">Any way</option>
-            <option value="owner_artifact">Your export</option>
-            <option value="browser_polyfill">Pages you visited</option>
+            <option value="owner_artifact">{methodSource('owner_artifact')}</option>
+            <option value="browser_polyfill">{methodSource('browser_polyfill')}</option>
             <option value="both">Both</option>
           </select>
         </label>
@@ -286,7 +286,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
                       <td>
                         {record.methods.map((m) => (
                           <span key={m} class={`method-tag ${m}`}>
-                            {m === 'owner_artifact' ? 'Export' : m === 'browser_polyfill' ? 'Visit' : methodLabel(m)}
+                            {methodTag(m)}
                           </span>
                         ))}
                       </td>

@@ -6,15 +6,16 @@
  * the SVG so they stay readable at any width.
  */
 import type { AcquisitionMethod } from '../../core/model';
-import { formatShortWindow, formatWindow, plural } from '../format';
+import { completenessWord, formatShortWindow, formatWindow, methodSource, PARTIAL_MEANS, plural } from '../format';
 import { dayNumber, dayString, describeDuration, layoutTimeline, type LaneInput } from '../timeline';
 
+/** Each lane is one way records arrive, named as everywhere else (src/ui/format.ts), with what it usually reaches. */
 const LANE_NAMES: Record<AcquisitionMethod, { title: string; subtitle: string }> = {
-  owner_artifact: { title: 'Historical import', subtitle: 'from your export files' },
-  browser_polyfill: { title: 'Current capture', subtitle: 'from pages you visit' },
-  provider_api: { title: 'Service API', subtitle: 'from the service' },
-  device_sync: { title: 'Device sync', subtitle: 'from a device' },
-  device_backup: { title: 'Device backup', subtitle: 'from a backup' },
+  owner_artifact: { title: methodSource('owner_artifact'), subtitle: 'all of your history, up to the day you asked' },
+  browser_polyfill: { title: methodSource('browser_polyfill'), subtitle: 'what the pages showed you' },
+  provider_api: { title: methodSource('provider_api'), subtitle: 'from the service' },
+  device_sync: { title: methodSource('device_sync'), subtitle: 'from a device' },
+  device_backup: { title: methodSource('device_backup'), subtitle: 'from a backup' },
 };
 
 const LANE_HEIGHT = 40;
@@ -89,7 +90,7 @@ export function Timeline(props: { stream: string; streamLabel: string; lanes: La
                       data-batches={window.batchIds.length}
                     >
                       <title>
-                        {LANE_NAMES[lane.method].title}: {formatWindow(window.start, window.end)} ({window.completeness === 'full' ? 'complete' : 'partial'})
+                        {LANE_NAMES[lane.method].title}: {formatWindow(window.start, window.end)} ({completenessWord(window.completeness)})
                       </title>
                     </rect>
                   ))}
@@ -136,7 +137,7 @@ export function Timeline(props: { stream: string; streamLabel: string; lanes: La
             <i class="lg full" /> complete
           </span>
           <span>
-            <i class="lg partial" /> partial
+            <i class="lg partial" /> <abbr title={PARTIAL_MEANS}>partly seen</abbr>
           </span>
           <span>
             <i class="lg gap" /> not covered
