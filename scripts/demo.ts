@@ -113,7 +113,7 @@ async function main() {
       const receipts = await server.ownerRecords('acquisition_batches', link.connectorId, link.connectorInstanceId);
       const counts = ['orders', 'order_items'].map((stream) => noun(stream, held.filter((record) => record.stream === stream).length));
       console.log(`\n== ${connection.displayName}: ${counts.join(' · ')}, ${plural(receipts.length, 'receipt', 'receipts')}`);
-      console.log(`   ${result?.status === 'active' ? 'Everything is on the server' : 'Not everything arrived'} (${plural(result?.acceptedRecords ?? 0, 'record', 'records')} sent in ${plural(result?.sent ?? 0, 'request', 'requests')})`);
+      console.log(`   ${result?.status === 'active' ? 'Everything is on the server' : 'Not everything arrived'} (sent in ${plural(result?.sent ?? 0, 'request', 'requests')})`);
       for (const receipt of receipts) {
         const data = receipt.data as { method: AcquisitionMethod; provenance: { fileName?: string; pageUrl?: string }; counts: { new: number } };
         console.log(`   - ${methodLabel(data.method)}: ${data.provenance.fileName ?? data.provenance.pageUrl} (${data.counts.new} new)`);

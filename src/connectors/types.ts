@@ -147,6 +147,15 @@ export interface AcquisitionPath {
   /** Where to go, with the link's words. */
   url?: string;
   urlLabel?: string;
+  /**
+   * Where one calendar year's pages are, with `{year}` in place of the year
+   * (a plain string so it survives messaging); the owner's next steps link each missing year there.
+   */
+  yearUrl?: string;
+  /** The link's words for one year, with `{year}` ("Your Orders for {year}"). */
+  yearUrlLabel?: string;
+  /** The pages' name in the service's words, for "Open Your Orders for 2025 and 2026". */
+  pagesName?: string;
 }
 
 /** Connector-authored words for the popup and dashboard. */

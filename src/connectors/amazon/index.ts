@@ -31,6 +31,9 @@ export const amazonOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
       summary: 'While you are signed in, each Your Orders page you open is kept: pick a year to keep that whole year.',
       url: 'https://www.amazon.com/your-orders/orders',
       urlLabel: 'Open Your Orders',
+      pagesName: 'Your Orders',
+      yearUrl: 'https://www.amazon.com/your-orders/orders?timeFilter=year-{year}',
+      yearUrlLabel: 'Your Orders for {year}',
     },
   ],
   streamNouns: {
@@ -38,6 +41,11 @@ export const amazonOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
     order_items: { one: 'item', other: 'items' },
   },
 };
+
+/** Your Orders for one calendar year (the page that keeps that whole year). */
+export function amazonYearPageUrl(year: number): string {
+  return amazonOwnerCopy.acquisitionPaths.find((path) => path.yearUrl)!.yearUrl!.replace('{year}', String(year));
+}
 
 export const amazonConnector: ConnectorDefinition = {
   key: amazonMeta.key,
