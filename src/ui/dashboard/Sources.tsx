@@ -1,6 +1,8 @@
-/** One card per connector: its latest coverage fact, the owner's best next action, and the ways to get records in, written as jobs. */
-import type { ResponseOf } from '../../messages/client';
-import { bestNextAction, latestCoverageFact } from './sources';
+/** One card per connector: its latest coverage fact, each account's next steps (what is missing, what to do), and the ways to get records in, written as jobs. */
+import { useEffect, useState } from 'preact/hooks';
+import { send, type ResponseOf } from '../../messages/client';
+import type { StreamCoverage } from '../../core/coverage';
+import { accountsNextSteps, bestNextAction, latestCoverageFact, type AccountNextSteps } from './sources';
 
 type Sources = ResponseOf<'sources.overview'>;
 type Source = Sources[number];
@@ -10,9 +12,61 @@ function accountsLabel(count: number): string {
   return count === 1 ? '1 account' : `${count} accounts`;
 }
 
+function AccountSteps(props: { account: AccountNextSteps }) {
+  const { account } = props;
+  const done = account.steps.every((step) => step.kind === 'nothing_missing');
+  return (
+    <li class={`account-next ${done ? 'done' : ''}`} data-testid="account-next" data-account={account.accountName}>
+      <strong>{account.accountName}</strong>
+      <ol class="account-steps">
+        {account.steps.map((step, index) => (
+          <li key={index} data-kind={step.kind} data-testid="account-step">
+            {step.text}
+            {step.links && step.links.length > 0 && (
+              <span class="step-links">
+                {' '}
+                {step.links.map((link, linkIndex) => (
+                  <span key={link.url}>
+                    {linkIndex > 0 && ' · '}
+                    <a href={link.url} target="_blank" rel="noreferrer">
+                      {link.label}
+                    </a>
+                  </span>
+                ))}
+              </span>
+            )}
+            {step.steps && step.steps.length > 0 && (
+              <details>
+                <summary>How to get it</summary>
+                <ol>
+                  {step.steps.map((text, stepIndex) => (
+                    <li key={stepIndex}>{text}</li>
+                  ))}
+                </ol>
+              </details>
+            )}
+          </li>
+        ))}
+      </ol>
+    </li>
+  );
+}
+
 function SourceCard(props: { source: Source; today: string; onImport(): void }) {
   const { source } = props;
   const next = bestNextAction(source, props.today);
+  // Each account's coverage, re-read whenever the overview is (a write landed).
+  const [coverage, setCoverage] = useState<Map<string, StreamCoverage[]>>(new Map());
+  useEffect(() => {
+    let live = true;
+    void Promise.all(source.connections.map(async (connection) => [connection.id, await send('coverage.get', { connectionId: connection.id })] as const))
+      .then((entries) => live && setCoverage(new Map(entries)))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [source]);
+  const accounts = accountsNextSteps(source, coverage, props.today);
   return (
     <article class="source" data-testid="source-card" data-connector={source.key} aria-labelledby={`source-${source.key}`}>
       <header>
@@ -24,10 +78,18 @@ function SourceCard(props: { source: Source; today: string; onImport(): void }) 
           <p class="fact" data-testid="source-fact">
             {latestCoverageFact(source)}
           </p>
-          <p class={`next ${next.method ? '' : 'done'}`} data-testid="source-next">
-            <strong>{next.method ? 'Next: ' : ''}</strong>
-            {next.text}
-          </p>
+          {source.connections.length === 0 ? (
+            <p class={`next ${next.method ? '' : 'done'}`} data-testid="source-next">
+              <strong>{next.method ? 'Next: ' : ''}</strong>
+              {next.text}
+            </p>
+          ) : (
+            <ul class="accounts-next" data-testid="source-next" aria-label={`What is missing from each ${source.displayName} account`}>
+              {accounts.map((account) => (
+                <AccountSteps key={account.connectionId} account={account} />
+              ))}
+            </ul>
+          )}
         </div>
         <ul class="jobs" aria-label={`Ways to keep your ${source.displayName} records`}>
           {source.acquisitionPaths.map((path) => (

@@ -1,6 +1,8 @@
 /** What each Sources card says: its latest coverage fact and the owner's best next action. Pure. */
 import type { SourceOverview } from '../../background/owner-handlers';
+import type { StreamCoverage } from '../../core/coverage';
 import { formatDay, formatShortWindow } from '../format';
+import { nextSteps, type NextStep } from '../next-steps';
 import { dayNumber } from '../timeline';
 
 export interface NextAction {
@@ -12,6 +14,41 @@ export interface NextAction {
 /** Captures older than this suggest a visit to catch up. */
 export const STALE_CAPTURE_DAYS = 30;
 
+/** One account of a source and its next steps (`src/ui/next-steps.ts`), in the order the card lists them. */
+export interface AccountNextSteps {
+  connectionId: string;
+  accountName: string;
+  steps: NextStep[];
+}
+
+/**
+ * Each account's own next steps, from its coverage (`coverage.get`); accounts
+ * whose coverage has not been read yet are left out.
+ */
+export function accountsNextSteps(source: SourceOverview, coverageByConnection: ReadonlyMap<string, readonly StreamCoverage[]>, today: string): AccountNextSteps[] {
+  const noun = source.streamNouns[source.primaryStream]?.other ?? source.primaryStream;
+  return source.connections.flatMap((connection) => {
+    const coverage = coverageByConnection.get(connection.id);
+    if (!coverage) return [];
+    return [
+      {
+        connectionId: connection.id,
+        accountName: connection.displayName,
+        steps: nextSteps({ coverage, today, primaryStream: source.primaryStream, noun, displayName: source.displayName, acquisitionPaths: source.acquisitionPaths }),
+      },
+    ];
+  });
+}
+
+/** The one account a short line speaks for: the given one if it belongs here, else the one with the newest batch. */
+export function pickAccount(source: SourceOverview, preferredConnectionId?: string): SourceOverview['connections'][number] | undefined {
+  const preferred = source.connections.find((connection) => connection.id === preferredConnectionId);
+  if (preferred) return preferred;
+  const lastAt = (connection: SourceOverview['connections'][number]) => connection.methods.reduce((max, fact) => (fact.lastAt > max ? fact.lastAt : max), '');
+  return [...source.connections].sort((a, b) => lastAt(b).localeCompare(lastAt(a)))[0];
+}
+
+/** The pooled next action, for a source with no account yet; accounts get `accountsNextSteps`. */
 export function bestNextAction(source: SourceOverview, today: string): NextAction {
   const methods = source.connections.flatMap((connection) => connection.methods);
   const imported = methods.filter((fact) => fact.method === 'owner_artifact');

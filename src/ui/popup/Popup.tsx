@@ -14,6 +14,8 @@ import { plural } from '../format';
 import { ImportPanel } from '../dashboard/ImportPanel';
 import { describeCapture } from './capture-line';
 import { CAPTURE_SETTINGS_KEY } from '../../capture/settings';
+import { accountsNextSteps, pickAccount } from '../dashboard/sources';
+import type { NextStep } from '../next-steps';
 
 type Connections = ResponseOf<'connections.list'>;
 type TabStatus = ResponseOf<'tab.status'>;
@@ -32,7 +34,22 @@ function openDashboard(hash = '') {
   void browser.tabs.create({ url: browser.runtime.getURL(`/dashboard.html${hash}`) }).then(() => window.close());
 }
 
+/** The next step for the current tab's account (its last capture's), else the most recent account: one line. */
+async function readNextStep(status: TabStatus | undefined): Promise<{ accountName: string; step: NextStep } | undefined> {
+  const sources = (await send('sources.overview', {})).filter((source) => source.connections.length > 0);
+  const newestAt = (source: (typeof sources)[number]) => pickAccount(source)?.methods.reduce((max, fact) => (fact.lastAt > max ? fact.lastAt : max), '') ?? '';
+  const source = sources.find((candidate) => candidate.key === status?.connector?.key) ?? [...sources].sort((a, b) => newestAt(b).localeCompare(newestAt(a)))[0];
+  const account = source && pickAccount(source, status?.lastCapture?.connectionId);
+  if (!source || !account) return undefined;
+  const coverage = await send('coverage.get', { connectionId: account.id });
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  const [mine] = accountsNextSteps({ ...source, connections: [account] }, new Map([[account.id, coverage]]), today);
+  return mine?.steps[0] && { accountName: mine.accountName, step: mine.steps[0] };
+}
+
 export function Popup() {
+  const [nextStep, setNextStep] = useState<{ accountName: string; step: NextStep }>();
   const [status, setStatus] = useState<TabStatus>();
   const [connections, setConnections] = useState<Connections>([]);
   const [busy, setBusy] = useState(false);
@@ -41,7 +58,9 @@ export function Popup() {
   const tabRef = useRef<{ id?: number; url?: string }>();
   const load = async (target = tabRef.current) => {
     if (!target) return;
-    setStatus(await send('tab.status', { tabId: target.id, url: target.url }));
+    const next = await send('tab.status', { tabId: target.id, url: target.url });
+    setStatus(next);
+    setNextStep(await readNextStep(next).catch(() => undefined));
   };
   // The tab is looked up again on each re-read: it may have moved to another page since.
   const reread = async () => {
@@ -177,6 +196,20 @@ export function Popup() {
 
       <section class="popup-section" aria-labelledby="popup-connections-heading">
         <h2 id="popup-connections-heading">Your connections</h2>
+        {nextStep && (
+          <p class={`next ${nextStep.step.kind === 'nothing_missing' ? 'done' : ''}`} data-testid="popup-next-step" data-account={nextStep.accountName}>
+            <strong>{nextStep.accountName}: </strong>
+            {nextStep.step.text}
+            {nextStep.step.links?.map((link) => (
+              <span key={link.url}>
+                {' '}
+                <a href={link.url} target="_blank" rel="noreferrer">
+                  {link.label}
+                </a>
+              </span>
+            ))}
+          </p>
+        )}
         {connections.length === 0 ? (
           <p class="hint">None yet.</p>
         ) : (
