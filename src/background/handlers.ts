@@ -10,7 +10,7 @@ import { coverageView, type StreamCoverage } from '../core/coverage';
 import { canonicalJson } from '../export/canonical-json';
 import { sha256Hex } from '../core/hash';
 import type { AcquisitionBatch, Connection } from '../core/model';
-import { countConnectionRecords, pageRecords, streamsOf, type RecordPage } from '../db/record-index';
+import { countConnectionRecords, countVisibleByStream, pageRecords, streamsOf, type RecordPage } from '../db/record-index';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
@@ -43,6 +43,8 @@ export interface CaptureReply {
 
 export interface ConnectionSummary extends Connection {
   visibleRecords: number;
+  /** Visible records per stream, in the connector's nouns ("7 orders · 9 items" is built from these). */
+  streamCounts: { stream: string; count: number; one: string; other: string }[];
   tombstonedRecords: number;
   batchCount: number;
 }
@@ -132,9 +134,16 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
         all.map(async (connection) => {
           // Counted on indexes: the popup asks on every open, and reading a million records would take seconds.
           const counts = await countConnectionRecords(db, connection.id);
+          const connector = connectors.find((candidate) => candidate.key === connection.connectorKey);
+          const streams = connector?.streams ?? [];
+          const byStream = await countVisibleByStream(db, connection.id, streams.map((stream) => stream.name));
           return {
             ...connection,
             visibleRecords: counts.all - counts.tombstoned,
+            streamCounts: streams.map((stream) => {
+              const nouns = connector?.ownerCopy?.streamNouns?.[stream.name] ?? { one: 'record', other: 'records' };
+              return { stream: stream.name, count: byStream[stream.name] ?? 0, one: nouns.one, other: nouns.other };
+            }),
             tombstonedRecords: counts.tombstoned,
             batchCount: await db.batches.where('connectionId').equals(connection.id).count(),
           };

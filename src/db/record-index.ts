@@ -100,6 +100,19 @@ export async function countConnectionRecords(db: GleanerDatabase, connectionId: 
 }
 
 /** A connection's tombstoned records (read through the index that holds only them). */
+/** Visible records per stream of a connection, counted on indexes (a key range per stream, tombstones apart). */
+export async function countVisibleByStream(db: GleanerDatabase, connectionId: string, streams: readonly string[]): Promise<Record<string, number>> {
+  return db.transaction('r', db.records, async () => {
+    const out: Record<string, number> = {};
+    for (const stream of streams) {
+      const all = await db.records.where('[connectionId+stream+rid]').between([connectionId, stream, Dexie.minKey], [connectionId, stream, Dexie.maxKey]).count();
+      const gone = await db.records.where(TOMBSTONE_INDEX).between([connectionId, stream, Dexie.minKey], [connectionId, stream, Dexie.maxKey]).count();
+      out[stream] = all - gone;
+    }
+    return out;
+  });
+}
+
 export async function tombstonedRecords(db: GleanerDatabase, connectionId: string): Promise<StoredRecord[]> {
   return db.records.where(TOMBSTONE_INDEX).between([connectionId, Dexie.minKey], [connectionId, Dexie.maxKey]).toArray();
 }

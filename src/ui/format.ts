@@ -118,6 +118,12 @@ export function countsInNouns(counts: readonly { total: number; one: string; oth
   return (shown.length ? shown : counts.slice(0, 1)).map((count) => plural(count.total, count.one, count.other)).join(' · ');
 }
 
+/** A connection's visible records in the service's nouns ("7 orders · 9 items"), from `connections.list`'s `streamCounts`. */
+export function connectionCounts(summary: { visibleRecords: number; streamCounts?: readonly { count: number; one: string; other: string }[] }): string {
+  if (!summary.streamCounts?.length) return plural(summary.visibleRecords, 'record', 'records');
+  return countsInNouns(summary.streamCounts.map((entry) => ({ total: entry.count, one: entry.one, other: entry.other })));
+}
+
 /** The text cut at `max` characters with an ellipsis (for long product names). */
 export function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;

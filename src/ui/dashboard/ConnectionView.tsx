@@ -1,7 +1,7 @@
 /** One connection: its name (rename, delete), coverage as acquisition lanes, the records browser and receipts. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
-import { completenessWord, formatDay, formatWindow, methodSource, PARTIAL_MEANS, plural } from '../format';
+import { completenessWord, connectionCounts, formatDay, formatWindow, methodSource, PARTIAL_MEANS, plural } from '../format';
 import { Timeline } from './Timeline';
 import { RecordsBrowser } from './RecordsBrowser';
 import { Receipts } from './Receipts';
@@ -184,7 +184,7 @@ function ConnectionHeader(props: { connection: Connection; batches: Batches; onR
         </div>
       )}
       <p class="meta">
-        {connection.accountLabel} · {plural(connection.visibleRecords, 'record', 'records')}
+        {connection.accountLabel} · {connectionCounts(connection)}
         {connection.tombstonedRecords ? ` (and ${connection.tombstonedRecords} marked gone)` : ''} · {plural(connection.batchCount, 'receipt', 'receipts')} · since {formatDay(connection.createdAt)}
       </p>
       {error && (

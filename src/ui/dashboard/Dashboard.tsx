@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import { watchChanges } from '../../messages/changes';
-import { plural } from '../format';
+import { connectionCounts, plural } from '../format';
 import { ImportPanel } from './ImportPanel';
 import { ConnectionView, today } from './ConnectionView';
 import { Sources } from './Sources';
@@ -103,7 +103,7 @@ export function Dashboard() {
                   {connection.displayName}
                 </button>
                 <span class="muted">
-                  {plural(connection.visibleRecords, 'record', 'records')} · {plural(connection.batchCount, 'receipt', 'receipts')}
+                  {connectionCounts(connection)} · {plural(connection.batchCount, 'receipt', 'receipts')}
                 </span>
               </li>
             ))}

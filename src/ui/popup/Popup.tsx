@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { send, type ResponseOf } from '../../messages/client';
 import { watchChanges } from '../../messages/changes';
-import { plural } from '../format';
+import { connectionCounts, plural } from '../format';
 import { ImportPanel } from '../dashboard/ImportPanel';
 import { describeCapture } from './capture-line';
 import { CAPTURE_SETTINGS_KEY } from '../../capture/settings';
@@ -219,7 +219,7 @@ export function Popup() {
                 <button type="button" class="link" onClick={() => openDashboard(`#connection=${encodeURIComponent(connection.id)}`)}>
                   {connection.displayName}
                 </button>
-                <span class="muted">{plural(connection.visibleRecords, 'record', 'records')}</span>
+                <span class="muted">{connectionCounts(connection)}</span>
               </li>
             ))}
           </ul>

@@ -78,6 +78,9 @@ async function summary(db: GleanerDatabase, connectionId: string) {
   const tombstoned = records.filter((record) => record.tombstone).length;
   // What the index-only counts must agree with: counting the records themselves.
   expect({ visible: listed.visibleRecords, tombstoned: listed.tombstonedRecords }).toEqual({ visible: records.length - tombstoned, tombstoned });
+  // Per stream too (what the owner reads as "4 orders · 1 view").
+  for (const entry of listed.streamCounts) expect(entry.count, entry.stream).toBe(records.filter((record) => record.stream === entry.stream && !record.tombstone).length);
+  expect(listed.streamCounts.reduce((sum, entry) => sum + entry.count, 0)).toBe(listed.visibleRecords);
   return { visible: listed.visibleRecords, tombstoned: listed.tombstonedRecords, batches: listed.batchCount };
 }
 
