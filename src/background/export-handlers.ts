@@ -16,7 +16,7 @@ import { BackupError, createBackup, restoreBackup, type BackupCounts, type Resto
 import type { ExportBatchRow, ExportLinkRow } from '../export/types';
 import { normaliseOrigin } from '../export/client';
 import { newId } from '../core/hash';
-import { RequestError } from './handlers';
+import { RequestError } from './request-error';
 
 export const EXPORT_ALARM = 'gleaner-export';
 export const EXPORT_RETRY_ALARM = 'gleaner-export-retry';

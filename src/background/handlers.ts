@@ -4,7 +4,7 @@
  */
 import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
-import { applyBatch, type BatchReceipt } from '../core/merge-engine';
+import { applyBatch } from '../core/merge-engine';
 import { connectionForHint, renameConnection } from '../core/connections';
 import { coverageView, type StreamCoverage } from '../core/coverage';
 import { canonicalJson } from '../export/canonical-json';
@@ -15,31 +15,12 @@ import type { ParsedRequestOf } from '../messages/protocol';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
 import { createCaptureMemory, createOwnerHandlers } from './owner-handlers';
+import { RequestError } from './request-error';
 
-export class RequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RequestError';
-  }
-}
+export { RequestError } from './request-error';
 
-export interface CaptureContext {
-  /** URL of the tab that sent the capture, as the browser reports it (trusted). */
-  senderTabUrl: string;
-  /** Id of that tab, when the message came from a tab. */
-  senderTabId?: number;
-}
-
-export interface CaptureReply {
-  outcome: BatchReceipt['outcome'] | 'no_account';
-  connectionId?: string;
-  connectionName?: string;
-  batch?: AcquisitionBatch;
-  message: string;
-}
+export type { CaptureContext, CaptureReply } from './capture-types';
+import type { CaptureContext, CaptureReply } from './capture-types';
 
 export interface ConnectionSummary extends Connection {
   visibleRecords: number;

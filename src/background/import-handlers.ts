@@ -13,7 +13,7 @@ import type { ParsedRequestOf } from '../messages/protocol';
 import { ImportRunner, ImportRequestError, type ImportRunnerOptions } from '../import/runner';
 import { nextActions } from '../import/receipt-copy';
 import type { ImportJobRow, ImportSettings } from '../import/types';
-import { RequestError } from './handlers';
+import { RequestError } from './request-error';
 
 export interface ImportJobView extends ImportJobRow {
   /** The batch receipt: this job's batch, or for a file seen before, the original one. */

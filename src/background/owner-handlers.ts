@@ -15,7 +15,8 @@ import { pauseReason, readCaptureSettings, withPause, writeCaptureSettings, type
 import { acknowledgeCanaryAlarm, checkCanary, localArea, memoryArea, type CanaryStatus } from './storage-guard';
 import { allWords, matchesFilter, searchableText, searchWords, wordMask } from '../ui/records-filter';
 import { pageRecordsByStream, recordsByIdPrefix, scanRecordsByStream, streamsOf, tombstonedRecords, type CountedRecordPage } from '../db/record-index';
-import { RequestError, type CaptureContext, type CaptureReply } from './handlers';
+import type { CaptureContext, CaptureReply } from './capture-types';
+import { RequestError } from './request-error';
 import { revokeServerLinkBeforeDelete } from './export-handlers';
 
 export interface OwnerHandlerOptions {

@@ -6,7 +6,8 @@ import { browser, type Browser } from 'wxt/browser';
 import { ZodError } from 'zod';
 import { CONTENT_SCRIPT_MESSAGES, requestSchemas, type Envelope, type MessageType, type Reply } from '../messages/protocol';
 import { ArtifactError } from '../artifacts/errors';
-import { RequestError, type Handlers } from './handlers';
+import type { Handlers } from './handlers';
+import { RequestError } from './request-error';
 
 function isEnvelope(message: unknown): message is Envelope {
   return typeof message === 'object' && message !== null && typeof (message as Envelope).type === 'string';
