@@ -7,7 +7,7 @@
 import type { ConnectorDefinition } from '../connectors/types';
 import { ArtifactError } from './errors';
 import type { ArtifactLimits } from './limits';
-import { foreignByContent, foreignByPath, htmlExportHint, sniffFormat, type SniffedFormat } from './sniff';
+import { emptyFileRefusal, foreignByContent, foreignByPath, htmlExportHint, sniffFormat, type SniffedFormat } from './sniff';
 import type { ByteSource } from './source';
 import { chunkedParsers, type ChunkedArtifactParser, type StreamFile } from './streaming';
 import { headText } from './text';
@@ -63,7 +63,7 @@ async function entryHead(source: ByteSource, entry: ZipEntry, limits: ArtifactLi
 }
 
 export async function openArtifact(source: ByteSource, fileName: string, connectors: readonly ConnectorDefinition[], limits: ArtifactLimits): Promise<OpenedArtifact> {
-  if (source.size === 0) throw new ArtifactError('empty_file', `"${fileName}" is empty.`);
+  if (source.size === 0) throw new ArtifactError('empty_file', emptyFileRefusal(fileName));
   if (source.size > limits.maxFileBytes) {
     throw new ArtifactError('too_large', `"${fileName}" is larger than Gleaner's import limit (${Math.round(limits.maxFileBytes / 1024 / 1024)} MB). Split the export or raise the limit in settings.`);
   }

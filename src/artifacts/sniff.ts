@@ -78,7 +78,15 @@ export function foreignByPath(path: string): ForeignExport | undefined {
 
 /** Exports whose data version is JSON (the HTML version is for reading, not importing). */
 export function htmlExportHint(path: string): string {
-  return /watch-history|search-history|takeout/i.test(path)
-    ? 'In Google Takeout, choose JSON instead of HTML for your history.'
-    : 'When you request the export, choose JSON (or CSV) instead of HTML.';
+  if (/watch-history|search-history|takeout/i.test(path)) return 'In Google Takeout, choose JSON instead of HTML for your history.';
+  // A Your Orders page saved from the browser: Amazon offers no HTML export, so say what does work.
+  if (/your[ _-]?orders|order[ _-]?history|order[ _-]?details|amazon/i.test(path)) {
+    return 'It looks like an Amazon page saved from your browser. Gleaner keeps what Your Orders pages show by itself while you visit them signed in; for your whole history, request Amazon’s data export (a zip) and upload that.';
+  }
+  return 'Gleaner reads the data version of an export (a CSV, JSON or zip file from the service), not a saved web page.';
+}
+
+/** What to do about an empty file: usually a download that did not finish. */
+export function emptyFileRefusal(fileName: string): string {
+  return `"${fileName}" is empty (0 bytes), so there is nothing to import. The download may not have finished: download the export again and upload the new file.`;
 }

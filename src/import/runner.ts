@@ -24,6 +24,7 @@ import { applyBatchChunk, beginBatch, finishBatch } from '../core/merge-engine';
 import { createConnection } from '../core/connections';
 import { newId } from '../core/hash';
 import { ArtifactError } from '../artifacts/errors';
+import { emptyFileRefusal } from '../artifacts/sniff';
 import { ARTIFACT_LIMITS, type ArtifactLimits } from '../artifacts/limits';
 import { openArtifact, type OpenedArtifact } from '../artifacts/open-artifact';
 import { blobSource, type ByteSource } from '../artifacts/source';
@@ -261,7 +262,7 @@ export class ImportRunner {
   private async fingerprint(job: ImportJobRow): Promise<void> {
     const source = await this.stagedSource(job);
     const limits = await this.limits();
-    if (source.size === 0) throw new ArtifactError('empty_file', `"${job.fileName}" is empty.`);
+    if (source.size === 0) throw new ArtifactError('empty_file', emptyFileRefusal(job.fileName));
     if (source.size > limits.maxFileBytes) {
       throw new ArtifactError('too_large', `"${job.fileName}" is larger than Gleaner's import limit (${Math.round(limits.maxFileBytes / 1024 / 1024)} MB). Split the export or raise the limit in settings.`);
     }

@@ -92,7 +92,7 @@ describe('openArtifact', () => {
   });
 
   it('refuses an empty file, an unknown file and a zip with nothing it knows, in owner words', async () => {
-    expect((await refusal(open(new Uint8Array(), 'orders.1.csv'))).message).toBe('"orders.1.csv" is empty.');
+    expect((await refusal(open(new Uint8Array(), 'orders.1.csv'))).message).toMatch(/^"orders\.1\.csv" is empty \(0 bytes\).*download the export again/);
     expect((await refusal(open('x', 'photo.jpg'))).message).toMatch(/does not recognise "photo.jpg"/);
     const nothingKnown = await refusal(open(zipSync({ 'a.txt': strToU8('x') }), 'x.zip'));
     expect(nothingKnown).toMatchObject({ code: 'unknown_format', message: 'Gleaner found no export it knows inside "x.zip".' });

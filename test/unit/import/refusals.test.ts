@@ -12,6 +12,7 @@ const refusals: [string, string, () => Uint8Array | string, string, RegExp][] = 
   ['an unknown format', 'unknown_format', () => new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), 'photo.png', /not a text or zip file/],
   ['plain text that is no export', 'unknown_format', () => 'Dear diary, today I bought a mug.\n', 'notes.txt', /does not recognise/],
   ['an HTML export where JSON is needed', 'html_export', () => '<!DOCTYPE html><html><body><div class="content-cell">Watched <a href="https://www.youtube.com/watch?v=x">A video</a></div></body></html>', 'watch-history.html', /choose JSON/],
+  ['a Your Orders page saved from the browser', 'html_export', () => '<!DOCTYPE html><html><head><title>Your Orders</title></head><body><div class="order-card">Order placed</div></body></html>', 'Your Orders.html', /saved from your browser.*request Amazon’s data export \(a zip\)/],
   ['an HTML export inside a zip', 'html_export', () => zipSync({ 'Takeout/YouTube/history/watch-history.html': strToU8('<html><body>hi</body></html>') }), 'takeout.zip', /choose JSON/],
   ['an encrypted zip', 'encrypted_zip', encryptedZip, 'Your Orders.zip', /password-protected/],
   ['a corrupt zip', 'corrupt_zip', () => makeAmazonExportZip().slice(0, 200), 'Your Orders.zip', /damaged or incomplete/],
