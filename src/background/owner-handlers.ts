@@ -1,23 +1,25 @@
 /**
  * Handlers of the owner UI: capture pause, per-tab status, sources overview,
- * connection deletion, the records browser and storage health (owned by the
- * owner-UI feature). Browser storage is injected so unit tests pass memory.
+ * connection deletion and storage health (owned by the owner-UI feature); the
+ * records browser's reads are records-handlers.ts. Browser storage is injected so unit tests pass memory.
  */
 import Dexie from 'dexie';
 import { browser } from 'wxt/browser';
 import type { GleanerDatabase } from '../db/database';
-import type { AcquisitionPath, ConnectorDefinition, RecordView, StreamDefinition } from '../connectors/types';
-import { ACQUISITION_METHODS, type AcquisitionBatch, type AcquisitionMethod, type Completeness, type StoredRecord } from '../core/model';
+import type { AcquisitionPath, ConnectorDefinition } from '../connectors/types';
+import type { AcquisitionBatch, AcquisitionMethod, Completeness } from '../core/model';
 import { recordIdentity, recordKeyParts } from '../core/merge-engine';
 import { coverageView } from '../core/coverage';
 import type { CaptureSubmit, ParsedRequestOf } from '../messages/protocol';
 import { pauseReason, readCaptureSettings, withPause, writeCaptureSettings, type CaptureSettings, type PauseScope, type StorageAreaLike } from '../capture/settings';
 import { acknowledgeCanaryAlarm, checkCanary, localArea, memoryArea, type CanaryStatus } from './storage-guard';
-import { allWords, matchesFilter, searchableText, searchWords, wordMask } from '../ui/records-filter';
-import { pageRecordsByStream, recordsByIdPrefix, scanRecordsByStream, streamsOf, tombstonedRecords, type CountedRecordPage } from '../db/record-index';
+import { tombstonedRecords } from '../db/record-index';
 import type { CaptureContext, CaptureReply } from './capture-types';
 import { RequestError } from './request-error';
 import { revokeServerLinkBeforeDelete } from './export-handlers';
+import { createRecordsHandlers, nounsOf } from './records-handlers';
+
+export type { LabelledRecord, RecordsQueryReply, StreamWords } from './records-handlers';
 
 export interface OwnerHandlerOptions {
   /** Where pause settings and the canary note live (default `browser.storage.local`). */
@@ -85,30 +87,6 @@ export interface DeleteReceipt {
   erased: { records: number; batches: number; changes: number; exportLinks: number; exportBatches: number; importJobs: number; stagedFiles: number };
 }
 
-/**
- * A record for the records browser: `summary` is its stream's `describe()`,
- * `view` its `present()` (the service's nouns), and `parts` (for a stream
- * with parts, e.g. an order) the visible records that are its parts.
- */
-export type LabelledRecord = StoredRecord & { summary: string; view: RecordView; parts?: LabelledRecord[] };
-
-/** A stream in the owner's words: its nouns and field labels. */
-export interface StreamWords {
-  displayName: string;
-  one: string;
-  other: string;
-  fieldLabels: Record<string, string>;
-}
-
-export interface RecordsQueryReply {
-  total: number;
-  /** How many match, per stream searched (every stream of the connection unless one was chosen), in the connector's order. */
-  counts: { stream: string; total: number }[];
-  /** Every stream of the connection's connector, by name. */
-  streams: Record<string, StreamWords>;
-  records: LabelledRecord[];
-}
-
 export const TAB_CAPTURE_PREFIX = 'gleaner.tab.';
 
 function sessionArea(): StorageAreaLike {
@@ -137,12 +115,6 @@ function defaultPaths(connector: ConnectorDefinition): AcquisitionPath[] {
     { method: 'owner_artifact', title: 'Import your history from an export', summary: `${connector.displayName}’s data export holds your history up to the day you requested it.`, steps: connector.exportSteps },
     { method: 'browser_polyfill', title: `Keep recent records current by visiting ${connector.hosts.join(', ')}`, summary: 'While you are signed in, the pages Gleaner reads are kept as you visit them.' },
   ];
-}
-
-function nounsOf(connector: ConnectorDefinition): Record<string, { one: string; other: string }> {
-  const nouns: Record<string, { one: string; other: string }> = {};
-  for (const stream of connector.streams) nouns[stream.name] = { one: stream.displayName.toLowerCase(), other: stream.displayName.toLowerCase() };
-  return { ...nouns, ...connector.ownerCopy?.streamNouns };
 }
 
 /**
@@ -200,41 +172,6 @@ export function createCaptureMemory(db: GleanerDatabase, connectors: readonly Co
   };
 }
 
-/** Every stream of a connector in the owner's words: nouns (`ownerCopy.streamNouns`) and field labels. */
-function streamWords(connector: ConnectorDefinition | undefined): Record<string, StreamWords> {
-  if (!connector) return {};
-  const nouns = nounsOf(connector);
-  return Object.fromEntries(
-    connector.streams.map((stream) => [stream.name, { displayName: stream.displayName, one: nouns[stream.name]!.one, other: nouns[stream.name]!.other, fieldLabels: stream.fieldLabels ?? {} }]),
-  );
-}
-
-/**
- * The visible parts (an order's items) of a page's records whose stream has
- * parts, in one indexed read per parts stream: a part's identity begins with
- * its record's key and `|`, so the page's records give the key ranges.
- */
-async function pageParts(db: GleanerDatabase, definitions: readonly StreamDefinition[], records: readonly StoredRecord[], includeTombstoned: boolean): Promise<Map<StoredRecord, StoredRecord[]>> {
-  const found = new Map<StoredRecord, StoredRecord[]>();
-  for (const owner of definitions) {
-    if (!owner.parts) continue;
-    const { stream, field } = owner.parts;
-    const partDefinition = definitions.find((candidate) => candidate.name === stream);
-    const mine = records.filter((record) => record.stream === owner.name);
-    if (mine.length === 0 || !partDefinition) continue;
-    // Without a cross-method identity rule a part's identity carries its method first (`<method>/<key>`).
-    const prefixes = mine.flatMap((record) => (partDefinition.crossMethodIdentity ? [`${record.key}|`] : ACQUISITION_METHODS.map((method) => `${method}/${record.key}|`)));
-    const byKey = new Map<string, StoredRecord[]>();
-    for (const part of await recordsByIdPrefix(db, mine[0]!.connectionId, stream, prefixes)) {
-      if (part.tombstone && !includeTombstoned) continue;
-      const key = String(part.data[field]);
-      byKey.set(key, [...(byKey.get(key) ?? []), part]);
-    }
-    for (const record of mine) found.set(record, byKey.get(record.key) ?? []);
-  }
-  return found;
-}
-
 function spanOf(batches: readonly AcquisitionBatch[], stream: string): { start: string; end: string } | undefined {
   const windows = coverageView(batches)
     .find((entry) => entry.stream === stream)
@@ -248,6 +185,7 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
   const session = () => options.session ?? sessionArea();
 
   return {
+    ...createRecordsHandlers(db, connectors),
     async 'capture.settings'(): Promise<CaptureSettings> {
       return readCaptureSettings(local());
     },
@@ -349,89 +287,6 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
         return { deleted: true as const, connectionId: id, displayName: connection.displayName, erased };
       });
       return receipt;
-    },
-
-    async 'records.query'(request: ParsedRequestOf<'records.query'>): Promise<RecordsQueryReply> {
-      const connection = await db.connections.get(request.connectionId);
-      if (!connection) return { total: 0, counts: [], streams: {}, records: [] };
-      const connector = connectors.find((candidate) => candidate.key === connection.connectorKey);
-      const definitions = connector?.streams ?? [];
-      const definition = (name: string) => definitions.find((stream) => stream.name === name);
-      const describe = (record: StoredRecord) => {
-        try {
-          return definition(record.stream)?.describe(record.data) ?? record.key;
-        } catch {
-          return record.key;
-        }
-      };
-      const rank = (name: string) => {
-        const at = definitions.findIndex((stream) => stream.name === name);
-        return at < 0 ? definitions.length : at;
-      };
-      const streams = (request.stream ? [request.stream] : await streamsOf(db, request.connectionId)).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-      const query = { connectionId: request.connectionId, streams, from: request.from, to: request.to, includeTombstoned: request.includeTombstoned, offset: request.offset, limit: request.limit };
-      const words = searchWords(request.text);
-      let page: CountedRecordPage;
-      if (request.method === 'any' && words.length === 0) {
-        // Kind, time range and gone-or-not are answered from indexes: only the page is read.
-        page = await pageRecordsByStream(db, query);
-      } else {
-        // Words and methods are in the records themselves: read the chosen kinds' records in the range once, a
-        // chunk at a time. A record with parts (an order) also matches by its parts' words (its items' names), so
-        // parts are read first, remembering per record key which words its parts hold (only keys with a hit).
-        const owners = words.length ? definitions.filter((stream) => stream.parts && streams.includes(stream.name)) : [];
-        const partWords = new Map<string, Map<string, number>>(owners.map((owner) => [owner.name, new Map()]));
-        const noteWords = (record: StoredRecord): number => {
-          const mask = wordMask(words, searchableText(record, describe(record)));
-          if (mask === 0) return 0;
-          for (const owner of owners) {
-            if (owner.parts!.stream !== record.stream) continue;
-            const key = record.data[owner.parts!.field];
-            if (typeof key !== 'string' && typeof key !== 'number') continue;
-            const seen = partWords.get(owner.name)!;
-            seen.set(String(key), (seen.get(String(key)) ?? 0) | mask);
-          }
-          return mask;
-        };
-        const rest = { ...request, text: undefined };
-        const full = allWords(words);
-        const matches = (record: StoredRecord): boolean => {
-          const own = words.length ? noteWords(record) : 0;
-          if (!matchesFilter(record, rest)) return false;
-          return words.length === 0 || ((own | (partWords.get(record.stream)?.get(record.key) ?? 0)) & full) === full;
-        };
-        const partStreams = new Set(owners.map((owner) => owner.parts!.stream));
-        // A parts stream not searched itself (orders chosen): read once for its words, counting and keeping nothing.
-        const unsearched = [...partStreams].filter((stream) => !streams.includes(stream));
-        const collect = (record: StoredRecord) => {
-          noteWords(record);
-          return false;
-        };
-        if (unsearched.length) await scanRecordsByStream(db, { ...query, streams: unsearched, offset: 0, limit: 0 }, collect);
-        const partsFirst = [...streams.filter((stream) => partStreams.has(stream)), ...streams.filter((stream) => !partStreams.has(stream))];
-        page = await scanRecordsByStream(db, { ...query, streams: partsFirst }, matches);
-      }
-
-      const view = (record: StoredRecord): RecordView => {
-        try {
-          const presented = definition(record.stream)?.present?.(record.data);
-          if (presented) return presented;
-        } catch {
-          // A record the connector cannot present is still listed, by its label.
-        }
-        return { title: describe(record), facts: [] };
-      };
-      const label = (record: StoredRecord): LabelledRecord => ({ ...record, summary: describe(record), view: view(record) });
-      const parts = await pageParts(db, definitions, page.records, request.includeTombstoned);
-      return {
-        total: page.total,
-        counts: streams.map((stream) => ({ stream, total: page.byStream[stream] ?? 0 })),
-        streams: streamWords(connector),
-        records: page.records.map((record) => {
-          const own = parts.get(record);
-          return own ? { ...label(record), parts: own.map(label) } : label(record);
-        }),
-      };
     },
 
     async 'coverage.tombstones'(request: ParsedRequestOf<'coverage.tombstones'>): Promise<{ stream: string; method: AcquisitionMethod; count: number }[]> {
