@@ -70,7 +70,9 @@ describe('passive capture', () => {
     await browseAmazon(session, 'orders-2024-dana.html');
     const popup = await session.openExtensionPage('popup.html');
     await popup.setViewportSize({ width: 360, height: 420 });
-    await expect(popup.getByTestId('popup-connections').innerText()).resolves.toContain(`${expectations.pages['orders-2024-dana.html'].orderIds.length + expectations.pages['orders-2024-dana.html'].itemCount} records`);
+    // Counted in Amazon's nouns, never "records".
+    const page = expectations.pages['orders-2024-dana.html'];
+    await expect(popup.getByTestId('popup-connections').innerText()).resolves.toContain(`${page.orderIds.length} orders · ${page.itemCount} items`);
     const dashboard = await DashboardPage.open(session);
     await dashboard.page.waitForTimeout(100);
     await popup.screenshot({ path: `${(await import('./pages/dashboard-page')).SCREENSHOT_DIR}/popup.png` });
