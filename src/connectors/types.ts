@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type {
   AccountHint,
+  AcquisitionMethod,
   BatchWarning,
   CoverageClaim,
   Observation,
@@ -66,6 +67,25 @@ export interface StreamDefinition {
    * shown only under "Technical details".
    */
   fieldLabels?: Record<string, string>;
+  /**
+   * Where identity across methods cannot be proven (a title and a day), records
+   * of different methods stay apart (`crossMethodIdentity: false`) and likely
+   * pairs are shown as probable duplicates (src/core/probable-duplicates.ts):
+   * derived on read, never merged, never changing what is exported.
+   */
+  probableDuplicates?: ProbableDuplicateRule;
+}
+
+/** How a stream spots records of different methods that are probably one event. */
+export interface ProbableDuplicateRule {
+  /** Why two records are paired, in owner words ("same title on the same day"). */
+  reason: string;
+  /**
+   * Match keys of one record as seen by `method`: records of different methods
+   * sharing any key are a candidate pair. Several keys where one side is vague
+   * (a page's local day may be either of two UTC days).
+   */
+  matchKeys(data: Record<string, unknown>, method: AcquisitionMethod): string[];
 }
 
 /** One record in the service's nouns. */
