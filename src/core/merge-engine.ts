@@ -161,7 +161,7 @@ function addVersion(versions: RecordVersion[], observed: RecordVersion): RecordV
 }
 
 /** A full claim a record can be measured against. */
-interface FullClaim {
+export interface FullClaim {
   batchId: string;
   method: AcquisitionMethod;
   dataAsOf: string;
@@ -185,7 +185,7 @@ export function claimTombstones(stream: StreamDefinition, record: Pick<StoredRec
   return stream.crossMethodReconciliation || record.methods.every((method) => method === full.method);
 }
 
-function tombstoneFor(full: FullClaim, now: string) {
+export function tombstoneFor(full: FullClaim, now: string) {
   const { claim } = full;
   return { batchId: full.batchId, at: now, reason: `Not present in a complete read of ${claim.start} to ${claim.end}${claim.evidence ? ` (${claim.evidence})` : ''}.` };
 }

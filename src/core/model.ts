@@ -112,6 +112,20 @@ export interface Connection {
   /** Owner-chosen name. */
   displayName: string;
   createdAt: string;
+  /**
+   * Who named the account: `owner` when the key came from a name the owner typed at import
+   * (a claim), absent when a service's own page or file said it (evidence). See `src/core/account-identity.ts`.
+   */
+  accountNamedBy?: 'owner';
+}
+
+/** A connection a batch belonged to before a merge or a move brought it to its current one (its receipt says so). */
+export interface FormerConnection {
+  connectionId: string;
+  displayName: string;
+  /** When it left that connection. */
+  until: string;
+  how: 'merge' | 'move';
 }
 
 /**
@@ -155,6 +169,8 @@ export interface AcquisitionBatch {
   recaptureCount: number;
   lastRecapturedAt?: string;
   eventRange?: { start: string; end: string };
+  /** Connections this batch belonged to before a merge or a move (oldest first). */
+  formerConnections?: FormerConnection[];
 }
 
 /** One distinct version of a record's data and every batch that saw exactly it. */

@@ -40,6 +40,11 @@ export interface ChangeRow {
   /** For `bulk`: how many records the chunk changed. */
   count?: number;
   op: 'upsert' | 'delete';
+  /**
+   * For a `delete` of a record that left this connection (moved with its import to another one):
+   * its primary key parts, so the outbox can send the delete although the record is no longer here.
+   */
+  keyParts?: string[];
   /** The batch that caused the change (for `kind: 'batch'`, the batch itself). */
   batchId: string;
   at: string;

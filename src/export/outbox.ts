@@ -258,6 +258,8 @@ export async function buildNextBatch(db: GleanerDatabase, connectionId: string, 
     recordEntries.forEach((entry, index) => {
       const record = stored[index];
       if (record) bySlot.set(entry.slot, toPdppRecord(record));
+      // A record that left this connection (its import moved to another): the server forgets it here.
+      else if (entry.change.op === 'delete' && entry.change.keyParts) bySlot.set(entry.slot, { stream: entry.change.stream as string, record_key: recordKey(entry.change.keyParts), op: 'delete', emitted_at: entry.change.at });
     });
     batchEntries.forEach((entry, index) => {
       const receipt = receipts[index];
