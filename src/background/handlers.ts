@@ -12,6 +12,7 @@ import { sha256Hex } from '../core/hash';
 import type { AcquisitionBatch, Connection } from '../core/model';
 import { countConnectionRecords, countVisibleByStream, pageRecords, streamsOf, type RecordPage } from '../db/record-index';
 import type { ParsedRequestOf } from '../messages/protocol';
+import { createAccountHandlers } from './account-handlers';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
 import { createCaptureMemory, createOwnerHandlers } from './owner-handlers';
@@ -161,6 +162,7 @@ export function createAllHandlers(db: GleanerDatabase, connectors: readonly Conn
     ...createImportHandlers(db, connectors),
     ...createExportHandlers(db, connectors),
     ...createOwnerHandlers(db, connectors),
+    ...createAccountHandlers(db, connectors),
   };
 }
 

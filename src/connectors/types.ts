@@ -207,4 +207,20 @@ export interface ConnectorDefinition {
    * later captures of that account route to the same connection.
    */
   accountHintFromOwnerName?(name: string): AccountHint | undefined;
+  /**
+   * How the owner names the account of a file that names none (`src/import/account-naming.ts`):
+   * the field's words, the file's own evidence to show beside it, and a check of the typed name.
+   */
+  accountNaming?: AccountNaming;
+}
+
+export interface AccountNaming {
+  /** The field's label, e.g. "The name Amazon greets you with". */
+  prompt: string;
+  /** One sentence under it: where the owner sees that name, and why it matters. */
+  help: string;
+  /** A field of the file's records that hints at the account (shown as "Names on this export's shipping addresses: …"). */
+  evidence?: { stream: string; field: string; label: string };
+  /** Why this name cannot be the account's (owner words), given the evidence values; undefined when it can. */
+  check?(name: string, evidence: readonly string[]): string | undefined;
 }

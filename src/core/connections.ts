@@ -16,6 +16,8 @@ export interface NewConnection {
   accountHint?: AccountHint;
   /** Used when there is no hint: the owner's own name for the account. */
   label?: string;
+  /** The hint was made from a name the owner typed (a claim, not the service's evidence). */
+  namedByOwner?: boolean;
   now?: string;
 }
 
@@ -29,6 +31,7 @@ export async function createConnection(db: GleanerDatabase, request: NewConnecti
     accountEvidence: request.accountHint?.evidence ?? 'chosen by you when importing a file',
     displayName: label ? `${request.connectorDisplayName} — ${label}` : request.connectorDisplayName,
     createdAt: request.now ?? new Date().toISOString(),
+    ...(request.namedByOwner ? { accountNamedBy: 'owner' as const } : {}),
   };
   await db.connections.add(connection);
   return connection;
@@ -42,6 +45,13 @@ export async function createConnection(db: GleanerDatabase, request: NewConnecti
 export async function connectionForHint(db: GleanerDatabase, connectorKey: string, connectorDisplayName: string, hint: AccountHint): Promise<Connection> {
   return db.transaction('rw', db.connections, async () => {
     const existing = await findConnectionByAccount(db, connectorKey, hint.key);
+    if (existing?.accountNamedBy === 'owner') {
+      // The owner's name for an import, now confirmed by the service itself ("Hello, Dana"): evidence from here on.
+      const confirmed: Connection = { ...existing, accountLabel: hint.label, accountEvidence: hint.evidence };
+      delete confirmed.accountNamedBy;
+      await db.connections.put(confirmed);
+      return confirmed;
+    }
     return existing ?? createConnection(db, { connectorKey, connectorDisplayName, accountHint: hint });
   });
 }

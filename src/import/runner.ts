@@ -33,6 +33,7 @@ import { sha256OfStream } from './sha256-stream';
 import { fingerprinted, identifyingFingerprints, mayAllBeKnown, originalReceiptFor, readFingerprints, receiptEntries, sha256sOf } from './artifact-identity';
 import { gapsOf, keyObservations, PreviewTally } from './preview';
 import { knownKeys } from './known-keys';
+import { AccountEvidenceTally, accountNameRefusal } from './account-naming';
 import { SNAPSHOT_THRESHOLD } from '../export/outbox';
 import { ACTIVE_JOB_STATUSES, type EntryFingerprint, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
 
@@ -52,7 +53,7 @@ export type ImportTarget = { connectionId: string } | { newConnection: { account
 /** A refusal of an owner request about a job (bad target, wrong state). */
 export class ImportRequestError extends Error {
   constructor(
-    readonly code: 'job_missing' | 'bad_target' | 'account_mismatch' | 'wrong_state',
+    readonly code: 'job_missing' | 'bad_target' | 'account_mismatch' | 'wrong_state' | 'account_name_needed',
     message: string,
   ) {
     super(message);
@@ -315,6 +316,7 @@ export class ImportRunner {
     const limits = await this.limits();
     const primary = connector.streams[0]?.name ?? '';
     const tally = new PreviewTally(primary);
+    const evidence = new AccountEvidenceTally(connector);
     const siblings = (await this.db.connections.where('connectorKey').equals(connector.key).toArray()).slice(0, MAX_CANDIDATES);
     const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0 }]));
     let compared = 0;
@@ -331,6 +333,7 @@ export class ImportRunner {
     for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
       const keyed = keyObservations(connector, chunk.observations);
       tally.add(chunk, keyed);
+      evidence.add(chunk.observations);
       compared += keyed.filter((entry) => entry.stream.name === primary).length;
       for (const connection of siblings) {
         if (keyed.length === 0) continue;
@@ -409,6 +412,8 @@ export class ImportRunner {
       undated: tally.undated,
       coveredThrough: stale ? end.slice(0, 10) : undefined,
       accountHint: summary.accountHint,
+      accountEvidence: evidence.summary(),
+      accountNaming: connector.accountNaming && { prompt: connector.accountNaming.prompt, help: connector.accountNaming.help },
       matchedConnectionId: matched?.id,
       candidates,
       suggestedConnectionId: suggested?.id,
@@ -443,9 +448,12 @@ export class ImportRunner {
       connectionId = connection.id;
     } else {
       const name = target.newConnection.accountName.trim();
+      // Never an account-less connection: a name the owner types is checked first (src/import/account-naming.ts).
+      const refusal = hint ? undefined : accountNameRefusal(connector, name, job.preview);
+      if (refusal) throw new ImportRequestError('account_name_needed', refusal);
       const accountHint = hint ?? (name ? connector.accountHintFromOwnerName?.(name) : undefined);
       const existing = accountHint ? await this.db.connections.where('[connectorKey+accountKey]').equals([connector.key, accountHint.key]).first() : undefined;
-      connectionId = existing?.id ?? (await createConnection(this.db, { connectorKey: connector.key, connectorDisplayName: connector.displayName, accountHint, label: name })).id;
+      connectionId = existing?.id ?? (await createConnection(this.db, { connectorKey: connector.key, connectorDisplayName: connector.displayName, accountHint, label: name, namedByOwner: !hint })).id;
     }
     // Without a sha256 yet (no committed import had its size, see `fingerprint`) it cannot be here already as a
     // whole file; the commit hashes it first. Its files may be, in another wrapper (`artifact-identity.ts`).

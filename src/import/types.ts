@@ -56,6 +56,10 @@ export interface ImportPreview {
   /** Newest event day when the export is older than a month: "covered through <date>". */
   coveredThrough?: string;
   accountHint?: AccountHint;
+  /** The file's own evidence of whose account it is (e.g. the names on its shipping addresses), shown when the owner names it. */
+  accountEvidence?: { label: string; values: { value: string; count: number }[] };
+  /** The connector's words for the name field (`ConnectorDefinition.accountNaming`). */
+  accountNaming?: { prompt: string; help: string };
   matchedConnectionId?: string;
   candidates: ImportCandidate[];
   /** The connection the preview compared against for new/known, when one is suggested. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AccountHint, BatchWarning, CoverageClaim, Observation } from '../core/model';
+import { accountRequestSchemas } from './account-schemas';
 import { exportRequestSchemas } from './export-schemas';
 import { importRequestSchemas } from './import-schemas';
 import { ownerRequestSchemas } from './owner-schemas';
@@ -40,6 +41,7 @@ export const requestSchemas = {
   ...importRequestSchemas,
   ...exportRequestSchemas,
   ...ownerRequestSchemas,
+  ...accountRequestSchemas,
 } as const;
 
 export type MessageType = keyof typeof requestSchemas;

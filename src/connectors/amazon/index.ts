@@ -61,6 +61,28 @@ export const amazonConnector: ConnectorDefinition = {
   ownerCopy: amazonOwnerCopy,
   // The CSV names no account; the owner's name for it joins later captures greeted by that name.
   accountHintFromOwnerName: (name) => accountHintFor('amazon.com', name, 'named by you when importing a file'),
+  accountNaming: {
+    prompt: 'The name Amazon greets you with',
+    help: 'It is at the top of every Amazon page while you are signed in ("Hello, Dana"). Pages of Your Orders you visit later join this connection by that name.',
+    evidence: { stream: 'orders', field: 'recipient_name', label: 'Names on this export’s shipping addresses' },
+    check: greetingNameRefusal,
+  },
 };
+
+/**
+ * Amazon greets an account by its first name only ("Hello, Dana"); a full name from the addresses
+ * ("Dana Whitfield") would make a connection no visit ever joins.
+ */
+export function greetingNameRefusal(name: string, evidence: readonly string[]): string | undefined {
+  const typed = name.trim().replace(/\s+/g, ' ');
+  if (/^hello\b|^hi\b/i.test(typed)) return `Type only the name after "Hello," (for example "${typed.replace(/^(hello|hi)[,!\s]*/i, '').split(' ')[0] ?? ''}").`;
+  const full = evidence.find((value) => value.trim().replace(/\s+/g, ' ').toLowerCase() === typed.toLowerCase() && /\s/.test(value.trim()));
+  if (full) {
+    const first = typed.split(' ')[0]!;
+    return `Amazon greets you by your first name only ("Hello, ${first}"), not by the full name on your addresses. Type ${first}, or whatever follows "Hello," at the top of any Amazon page.`;
+  }
+  if (typed.length > 60) return 'That is longer than any name Amazon greets you with. Type the name after "Hello," at the top of any Amazon page.';
+  return undefined;
+}
 
 export { amazonMeta, amazonOrderHistoryParser, amazonPageExtractor, amazonStreams };

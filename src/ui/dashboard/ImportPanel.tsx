@@ -8,6 +8,7 @@ import { database } from '../../db/database';
 import { newId } from '../../core/hash';
 import { send, type ResponseOf } from '../../messages/client';
 import { formatBytes, formatWindow, summariseCounts } from '../format';
+import { AccountNameField } from './AccountNameField';
 
 type Job = ResponseOf<'import.get'>;
 
@@ -201,12 +202,7 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
               <input type="radio" name="target" value="new" checked={target === 'new'} onChange={() => setTarget('new')} data-testid="target-new" />
               A new connection
             </label>
-            {target === 'new' && !preview.accountHint && (
-              <label class="field">
-                Your name as {preview.connectorName} greets you (so pages you visit later join this connection)
-                <input type="text" value={accountName} data-testid="account-name" onInput={(event) => setAccountName((event.currentTarget as HTMLInputElement).value)} />
-              </label>
-            )}
+            {target === 'new' && !preview.accountHint && <AccountNameField preview={preview} value={accountName} onInput={setAccountName} />}
           </fieldset>
           <div class="actions">
             <button

@@ -102,7 +102,9 @@ async function coverageKept(db: GleanerDatabase, connectionId: string): Promise<
   }
 }
 
-const NUM_RUNS = 40;
+const NUM_RUNS = 30;
+/** Each property run builds two databases; generous for a loaded 2-core machine. */
+const PROPERTY_TIMEOUT = 90_000;
 
 describe('merging two connections', () => {
   it('gives exactly what the same batches applied to one connection give, keeping every receipt (M1–M10)', async () => {
@@ -144,7 +146,7 @@ describe('merging two connections', () => {
       }),
       { numRuns: NUM_RUNS },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('refuses two accounts whose evidence disagrees, in owner words, and changes nothing', async () => {
     const db = await freshDb();
@@ -225,7 +227,7 @@ describe('moving one import', () => {
       }),
       { numRuns: NUM_RUNS },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('a record only the import brought moves; a record a page also saw stays, and the old server is told what left', async () => {
     const db = await freshDb();
