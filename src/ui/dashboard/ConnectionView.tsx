@@ -5,6 +5,7 @@ import { completenessWord, connectionCounts, formatDay, formatWindow, methodSour
 import { Timeline } from './Timeline';
 import { RecordsBrowser } from './RecordsBrowser';
 import { Receipts } from './Receipts';
+import { MergeConnections } from './MergeConnections';
 
 type Coverage = ResponseOf<'coverage.get'>;
 type Batches = ResponseOf<'batches.list'>;
@@ -96,6 +97,7 @@ export function ConnectionView(props: {
 
       <RecordsBrowser connectionId={props.connectionId} refreshKey={props.refreshKey} streams={streams} batches={batches} />
       <Receipts batches={batches} />
+      {props.connection && <MergeConnections connection={props.connection} batches={batches} onChanged={props.onRenamed} />}
     </div>
   );
 }
