@@ -97,15 +97,23 @@ export function MergePreview({ plan }: { plan: MergePlan }) {
               {plural(plan.absorb.imports, 'import', 'imports')}, {plural(plan.absorb.captures, 'page visit', 'page visits')}
             </td>
           </tr>
-          {plan.streams.map((entry) => (
-            <tr key={entry.stream} data-stream={entry.stream}>
-              <th scope="row">{entry.other[0]!.toUpperCase() + entry.other.slice(1)}</th>
-              <td>{plural(entry.keepOnly, entry.one, entry.other)} only here</td>
-              <td>
-                {plural(entry.absorbOnly, entry.one, entry.other)} only here · <strong data-testid={`merge-both-${entry.stream}`}>{plural(entry.both, entry.one, entry.other)} in both</strong>
-              </td>
-            </tr>
-          ))}
+          <tr>
+            <th scope="row">Only here</th>
+            <td>{countsInNouns(plan.streams.map((entry) => ({ total: entry.keepOnly, one: entry.one, other: entry.other })))}</td>
+            <td>{countsInNouns(plan.streams.map((entry) => ({ total: entry.absorbOnly, one: entry.one, other: entry.other })))}</td>
+          </tr>
+          <tr>
+            <th scope="row">In both</th>
+            <td colSpan={2} data-testid="merge-both">
+              <strong>{countsInNouns(plan.streams.map((entry) => ({ total: entry.both, one: entry.one, other: entry.other })))}</strong> <span class="hint">(each becomes one record, keeping what both said)</span>
+            </td>
+          </tr>
+          <tr>
+            <th scope="row">After the merge</th>
+            <td colSpan={2} data-testid="merge-after">
+              {countsInNouns(plan.streams.map((entry) => ({ total: entry.keepOnly + entry.absorbOnly + entry.both, one: entry.one, other: entry.other })))}, {plural(plan.keep.imports + plan.absorb.imports + plan.keep.captures + plan.absorb.captures, 'receipt', 'receipts')}
+            </td>
+          </tr>
         </tbody>
       </table>
       {plan.refusal ? (
@@ -117,7 +125,7 @@ export function MergePreview({ plan }: { plan: MergePlan }) {
           <li>
             One connection, <strong>{plan.keep.displayName}</strong>, for {plan.account.accountLabel} ({plan.account.accountEvidence}).
           </li>
-          <li>Every receipt stays, saying where it came from; a record both have becomes one, keeping what each source said.</li>
+          <li>Every receipt stays, and says which connection it came from; every record keeps where it came from.</li>
           <li>{linkWords(plan)}</li>
         </ul>
       )}
