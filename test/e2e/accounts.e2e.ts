@@ -153,7 +153,7 @@ describe('merge two connections of one account', () => {
     const samId = (await listConnections(s)).find((connection) => connection.displayName === SAM_GREETED)!.id;
     await expect(s.call('connections.merge', { keepId: dana.id, absorbId: samId })).rejects.toThrow(/different_accounts/);
     expect(await listConnections(s)).toHaveLength(2);
-  });
+  }, 240_000);
 });
 
 describe('move an import', () => {
