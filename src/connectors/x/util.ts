@@ -54,7 +54,7 @@ export function countOf(raw: unknown): number | undefined {
 
 /** The account hint for X user `id`: pages know it from the `twid` cookie, the archive from `data/account.js`. */
 export function xAccountHint(id: string, handle: string | undefined, evidence: string): AccountHint {
-  return { key: `x:${id}`, label: handle ? `@${handle} on X` : `X account ${id}`, evidence };
+  return { key: `x:${id}`, label: handle ? `@${handle}` : `X account ${id}`, evidence };
 }
 
 /** `https://x.com/<handle>/status/<id>` (with `i/web` when the handle is unknown). */

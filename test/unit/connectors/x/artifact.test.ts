@@ -18,7 +18,7 @@ describe('X archive parser', () => {
     expect(result).toMatchObject({ rowsRead: expectations.archive.rowsRead, skipped: expectations.archive.skipped, failed: expectations.archive.failed });
     expect(result.warnings.map((w) => w.code).sort()).toEqual(['post_unreadable', 'repost_skipped']);
     for (const observation of result.observations) expect(XTweet.safeParse(observation.data).error).toBeUndefined();
-    expect(result.accountHint).toEqual({ key: accounts.dana.key, label: '@danawhit on X', evidence: 'data/account.js in your X archive' });
+    expect(result.accountHint).toEqual({ key: accounts.dana.key, label: '@danawhit', evidence: 'data/account.js in your X archive' });
     expect(result.coverage).toEqual([expect.objectContaining({ stream: 'tweets', ...expectations.archive.coverage, completeness: 'partial' })]);
     expect(result.entries.sort()).toEqual(['data/account.js', 'data/deleted-tweets.js', 'data/manifest.js', 'data/note-tweet.js', 'data/tweets-part1.js', 'data/tweets.js']);
   });

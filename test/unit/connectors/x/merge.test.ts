@@ -67,7 +67,7 @@ describe('X posts merged in every order', () => {
     await fc.assert(
       fc.asyncProperty(fc.shuffledSubarray(all.map((_, index) => index), { minLength: all.length, maxLength: all.length }), async (order) => {
         const db = await freshDb();
-        const connection = await createConnection(db, { connectorKey: 'x', connectorDisplayName: 'X', accountHint: { key: accounts.dana.key, label: '@danawhit on X', evidence: 'test' } });
+        const connection = await createConnection(db, { connectorKey: 'x', connectorDisplayName: 'X', accountHint: { key: accounts.dana.key, label: '@danawhit', evidence: 'test' } });
         for (const index of order) await applyBatch(db, input(connection.id, all[index]!, index));
         const shown = await visible(db, connection.id);
         expect(shown.map((record) => record.key)).toEqual(expectations.visible);

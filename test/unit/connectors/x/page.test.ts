@@ -18,7 +18,7 @@ describe('X profile page extractor', () => {
     const { doc, url } = loadXPage('dana-profile');
     const capture = xPageExtractor.extract(doc, url);
     expect(idsOf(capture.observations)).toEqual(expectations.pages['dana-profile'].ids);
-    expect(capture.accountHint).toEqual({ key: accounts.dana.key, label: '@danawhit on X', evidence: 'the twid cookie on x.com' });
+    expect(capture.accountHint).toEqual({ key: accounts.dana.key, label: '@danawhit', evidence: 'the twid cookie on x.com' });
     for (const observation of capture.observations) expect(XTweet.safeParse(observation.data).success).toBe(true);
     const amp = capture.observations.find((o) => o.data.id === ids.amp)!.data;
     expect(amp).toEqual({ id: ids.amp, text: texts.amp, created_at: '2024-06-03T08:10:05.000Z', reply_count: 0, retweet_count: 1, favorite_count: 9, lang: 'en', url: `https://x.com/danawhit/status/${ids.amp}` });
