@@ -166,7 +166,7 @@ describe('X to the real PDPP reference server', () => {
     const dana = connections.find((connection) => connection.accountKey === accounts.dana.key)!;
     const long = (await ownerVisible(server, await linkOf(session, dana.id), ['tweets'])).find((record) => record.id === expectations.longPost.id)!;
     expect(long.data.text).toBe(expectations.longPost.text);
-  });
+  }, 180_000); // two accounts browsed, an archive imported and two links made: more than the default on a shared machine
 });
 
 describe('X content script budget in Chromium', () => {
