@@ -51,7 +51,6 @@ export interface ForeignExport {
 const FOREIGN_BY_CONTENT: { test: (format: SniffedFormat, head: string) => boolean; service: string; what: string }[] = [
   { service: 'Netflix', what: 'viewing history', test: (f, h) => f === 'csv' && /^\s*"?Title"?,"?Date"?\s*(\r?\n|$)/i.test(h) },
   { service: 'Netflix', what: 'viewing activity', test: (f, h) => f === 'csv' && /Profile Name/i.test(h) && /Start Time/i.test(h) },
-  { service: 'X (Twitter)', what: 'archive', test: (f, h) => f === 'js-array' && /window\.YTD\./.test(h) },
   { service: 'YouTube', what: 'watch history', test: (f, h) => f === 'json' && /"titleUrl"/.test(h) && /"time"/.test(h) },
   { service: 'ChatGPT', what: 'conversation export', test: (f, h) => f === 'json' && /"mapping"/.test(h) && /"(current_node|create_time)"/.test(h) },
   { service: 'Reddit', what: 'data export', test: (f, h) => f === 'csv' && /^\s*id,permalink,/i.test(h) },
@@ -60,7 +59,6 @@ const FOREIGN_BY_CONTENT: { test: (format: SniffedFormat, head: string) => boole
 const FOREIGN_BY_PATH: { re: RegExp; service: string; what: string }[] = [
   { re: /(^|\/)CONTENT_INTERACTION\/ViewingActivity\.csv$/i, service: 'Netflix', what: 'account export' },
   { re: /(^|\/)NetflixViewingHistory\.csv$/i, service: 'Netflix', what: 'viewing history' },
-  { re: /(^|\/)data\/(tweets?|account)(-part\d+)?\.js$/i, service: 'X (Twitter)', what: 'archive' },
   { re: /(^|\/)watch-history\.(json|html)$/i, service: 'YouTube', what: 'watch history (Google Takeout)' },
   { re: /(^|\/)conversations\.json$/i, service: 'ChatGPT', what: 'conversation export' },
   { re: /(^|\/)(saved_posts|post_votes|comment_votes)\.csv$/i, service: 'Reddit', what: 'data export' },
@@ -82,6 +80,10 @@ export function htmlExportHint(path: string): string {
   // A Your Orders page saved from the browser: Amazon offers no HTML export, so say what does work.
   if (/your[ _-]?orders|order[ _-]?history|order[ _-]?details|amazon/i.test(path)) {
     return 'It looks like an Amazon page saved from your browser. Gleaner keeps what Your Orders pages show by itself while you visit them signed in; for your whole history, request Amazon’s data export (a zip) and upload that.';
+  }
+  // The X archive's page for reading it in a browser: the posts are in the zip's data/ folder.
+  if (/your[ _-]?archive|twitter|tweets?\b/i.test(path)) {
+    return 'It looks like the page of your X archive for reading in a browser (Your archive.html). Upload the whole archive zip X sent you instead: your posts are in its data/tweets.js.';
   }
   return 'Gleaner reads the data version of an export (a CSV, JSON or zip file from the service), not a saved web page.';
 }
