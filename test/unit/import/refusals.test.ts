@@ -21,7 +21,7 @@ const refusals: [string, string, () => Uint8Array | string, string, RegExp][] = 
     zip[120] = zip[120]! ^ 0xff; // inside the compressed data: the CRC no longer matches
     return zip;
   }, 'Your Orders.zip', /damaged or incomplete/],
-  ['a file of the wrong service (Netflix)', 'wrong_service', () => 'Title,Date\n"The Crown: Season 1: Wolferton Splash","3/15/24"\n', 'NetflixViewingHistory.csv', /Netflix/],
+  ['a file of the wrong service (Reddit)', 'wrong_service', () => 'id,permalink\nabc123,https://www.reddit.com/r/a/comments/abc123/\n', 'saved_posts.csv', /Reddit/],
   ['a file of the wrong service (X archive)', 'wrong_service', () => 'window.YTD.tweets.part0 = [ { "tweet": { "id": "1" } } ]', 'tweets.js', /X \(Twitter\)/],
   ['a zip of the wrong service', 'wrong_service', () => zipSync({ 'data/tweets.js': strToU8('window.YTD.tweets.part0 = []') }), 'twitter-2024.zip', /X \(Twitter\)/],
   ['a zip bomb', 'zip_limits', () => zipSync({ 'Retail.OrderHistory.1/Retail.OrderHistory.1.csv': new Uint8Array(5 * 1024 * 1024) }, { level: 9 }), 'bomb.zip', /far more than an export/],
