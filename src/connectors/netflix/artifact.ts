@@ -135,7 +135,6 @@ const SUPPLEMENTAL_NOUNS: Record<string, string> = {
 
 class ViewingActivityReader extends RowReader {
   private column: (name: string) => number = () => -1;
-  private readonly supplemental = new Map<string, number>();
   private readonly profiles = new Map<string, string>();
 
   protected readHeader(names: string[]): void {
@@ -156,8 +155,8 @@ class ViewingActivityReader extends RowReader {
     const kind = this.cell(cells, 'supplemental video type', 64);
     if (kind) {
       this.skipped++;
-      const key = kind.toUpperCase();
-      this.supplemental.set(key, (this.supplemental.get(key) ?? 0) + 1);
+      const noun = SUPPLEMENTAL_NOUNS[kind.toUpperCase()] ?? 'extras';
+      this.warn({ code: 'supplemental_video', message: `Trailers, previews, recaps and other extras (this row: ${noun}) are not viewings of a title and were skipped.`, where });
       return null;
     }
     const title = this.cell(cells, 'title');
@@ -192,12 +191,13 @@ class ViewingActivityReader extends RowReader {
   }
 
   closingWarnings(): BatchWarning[] {
-    if (this.supplemental.size === 0) return [];
-    const total = [...this.supplemental.values()].reduce((sum, n) => sum + n, 0);
-    const kinds = [...this.supplemental.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([kind, n]) => `${n} ${SUPPLEMENTAL_NOUNS[kind] ?? kind.toLowerCase().replaceAll('_', ' ')}`);
-    return [{ code: 'supplemental_video', message: `${total} rows were trailers, previews or other extras (${kinds.join(', ')}), not viewings of a title, and were skipped.` }];
+    return [];
+  }
+
+  /** A data row's profile: each profile's rows go to that profile's connection. */
+  override routeOf(cells: string[]): AccountHint | undefined {
+    const name = this.cell(cells, 'profile name', 100);
+    return name ? profileHint(name, 'Profile Name column of the account export') : undefined;
   }
 
   /** The profile, when the file holds exactly one. */

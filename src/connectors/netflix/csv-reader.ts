@@ -14,7 +14,7 @@ const MAX_WARNINGS_PER_CODE = 20;
 
 /** Counts and state common to both readers. */
 export abstract class RowReader {
-  readonly warnings: BatchWarning[] = [];
+  warnings: BatchWarning[] = [];
   private readonly warnCounts = new Map<string, number>();
   observations: Observation[] = [];
   readonly entries: string[] = [];
@@ -31,10 +31,35 @@ export abstract class RowReader {
   /** Hashes of the keys emitted so far (exact repeats are counted once). */
   private readonly seen = new Set<number>();
 
+  /** Up to MAX_WARNINGS_PER_CODE warnings per code per chunk; the rest are counted in one overflow note (see `takeWarnings`). */
   warn(warning: BatchWarning): void {
     const n = (this.warnCounts.get(warning.code) ?? 0) + 1;
     this.warnCounts.set(warning.code, n);
     if (n <= MAX_WARNINGS_PER_CODE) this.warnings.push({ ...warning, message: warning.message.slice(0, 500) });
+  }
+
+  /** The warnings since the last call, with `N more "code" warnings` notes the preview adds to their code's count. */
+  takeWarnings(): BatchWarning[] {
+    const out = this.warnings.splice(0);
+    for (const [code, n] of this.warnCounts) {
+      if (n > MAX_WARNINGS_PER_CODE) out.push({ code: 'warnings_truncated', message: `${n - MAX_WARNINGS_PER_CODE} more "${code}" warnings were not listed.` });
+    }
+    this.warnCounts.clear();
+    return out;
+  }
+
+  /** Is the next row a file's header? */
+  get atHeader(): boolean {
+    return this.header === null;
+  }
+
+  /**
+   * The account a data row belongs to, when one upload holds several (a
+   * Netflix export's profiles): rows of different accounts go in different
+   * chunks. Undefined when the reader does not route.
+   */
+  routeOf(_cells: string[]): AccountHint | undefined {
+    return undefined;
   }
 
   beginFile(path: string): void {
@@ -108,7 +133,7 @@ export function parseWhole(reader: RowReader, files: ArtifactFile[]): ArtifactPa
     observations: reader.observations,
     coverage: reader.coverage(),
     ...(hint ? { accountHint: hint } : {}),
-    warnings: [...reader.warnings, ...reader.closingWarnings()],
+    warnings: [...reader.takeWarnings(), ...reader.closingWarnings()],
     rowsRead: reader.rowsRead,
     skipped: reader.skipped,
     failed: reader.failed,
@@ -118,8 +143,9 @@ export function parseWhole(reader: RowReader, files: ArtifactFile[]): ArtifactPa
 
 /** Streamed parse: a chunk every `chunkRows` rows. */
 export async function* parseStreamed(reader: RowReader, files: StreamFile[], { chunkRows, limits }: ChunkOptions): AsyncGenerator<ParsedChunk, ParseSummary> {
-  let mark = { rowsRead: 0, skipped: 0, duplicates: 0, failed: 0, warnings: 0 };
+  let mark = { rowsRead: 0, skipped: 0, duplicates: 0, failed: 0 };
   let replaced = 0;
+  let route: AccountHint | undefined;
   const take = (): ParsedChunk => {
     const chunk: ParsedChunk = {
       observations: reader.observations,
@@ -128,10 +154,11 @@ export async function* parseStreamed(reader: RowReader, files: StreamFile[], { c
       skipped: reader.skipped - mark.skipped,
       duplicates: reader.duplicates - mark.duplicates,
       failed: reader.failed - mark.failed,
-      warnings: reader.warnings.slice(mark.warnings),
+      warnings: reader.takeWarnings(),
+      ...(route ? { accountHint: route } : {}),
     };
     reader.observations = [];
-    mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, duplicates: reader.duplicates, failed: reader.failed, warnings: reader.warnings.length };
+    mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, duplicates: reader.duplicates, failed: reader.failed };
     return chunk;
   };
   for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
@@ -140,6 +167,15 @@ export async function* parseStreamed(reader: RowReader, files: StreamFile[], { c
     const text = decodeText(file.bytes());
     const handle = function* (rows: string[][]): Generator<ParsedChunk> {
       for (const row of rows) {
+        const pending = reader.rowsRead - mark.rowsRead;
+        if (!reader.atHeader) {
+          // Each chunk holds one account's rows (profiles are grouped in real files, so chunks stay full).
+          const next = reader.routeOf(row);
+          if (next?.key !== route?.key) {
+            if (pending > 0) yield take();
+            route = next;
+          }
+        }
         if (reader.rowsRead - mark.rowsRead >= chunkRows) yield take();
         reader.addRow(row);
       }
@@ -151,7 +187,7 @@ export async function* parseStreamed(reader: RowReader, files: StreamFile[], { c
   }
   if (replaced > 0) reader.warn({ code: 'invalid_text', message: `${replaced} character(s) in this file were not valid text and were replaced; the rest was read normally.` });
   const last = take();
-  last.warnings.push(...reader.closingWarnings());
+  last.warnings.push(...reader.closingWarnings(), ...reader.takeWarnings());
   if (last.observations.length > 0 || last.rowsRead > 0 || last.warnings.length > 0) yield last;
   const hint = reader.accountHint();
   return { coverage: reader.coverage(), entries: reader.entries, ...(hint ? { accountHint: hint } : {}), replacedCharacters: replaced };

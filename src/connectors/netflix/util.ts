@@ -140,5 +140,5 @@ export function localDayOf(instant: string): string {
 export function profileHint(rawName: string, evidence: string): { key: string; label: string; evidence: string } | undefined {
   const name = cleanText(rawName, 100);
   if (!name) return undefined;
-  return { key: `netflix-profile|${name.normalize('NFKC').toLowerCase()}`, label: `${name} (Netflix profile)`, evidence };
+  return { key: `netflix-profile|${name.normalize('NFKC').toLowerCase()}`, label: name, evidence };
 }

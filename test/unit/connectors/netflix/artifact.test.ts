@@ -103,6 +103,7 @@ describe('ViewingActivity.csv (full account export)', () => {
   });
 
   it('reads every viewing of every profile with its instant, device and duration, and skips extras with a counted reason', async () => {
+    // (chunks of 4 rows, cut again where the profile changes)
     const { observations, chunks, summary } = await drain(full, [file('ViewingActivity.csv')], 4);
     expect(observations.map((o) => [o.data.title, o.data.profile_name, o.data.watched_at])).toEqual(expectations.fullExport.viewings);
     const sum = (key: 'rowsRead' | 'skipped' | 'duplicates' | 'failed') => chunks.reduce((n, chunk) => n + chunk[key], 0);
@@ -111,7 +112,15 @@ describe('ViewingActivity.csv (full account export)', () => {
     expect(sum('duplicates')).toBe(expectations.fullExport.duplicates);
     expect(sum('failed')).toBe(0);
     const warnings = chunks.flatMap((chunk) => chunk.warnings);
-    expect(warnings.find((w) => w.code === 'supplemental_video')?.message).toMatch(/^5 rows were trailers, previews or other extras \(2 trailers, 1 recaps?, 1 previews, 1 teasers\)/);
+    const extras = warnings.filter((w) => w.code === 'supplemental_video');
+    expect(extras).toHaveLength(expectations.fullExport.supplemental);
+    expect(extras[0]!.message).toMatch(/not viewings of a title and were skipped/);
+    expect(extras.map((w) => w.where)).toEqual(['ViewingActivity.csv row 2', 'ViewingActivity.csv row 5', 'ViewingActivity.csv row 7', 'ViewingActivity.csv row 8', 'ViewingActivity.csv row 13']);
+    // Each chunk holds one profile's rows and counts, so each profile's receipt counts its own skips.
+    expect(chunks.every((chunk) => chunk.accountHint && chunk.observations.every((o) => chunk.accountHint!.label.startsWith(o.data.profile_name as string)))).toBe(true);
+    const samChunks = chunks.filter((chunk) => chunk.accountHint?.key === expectations.profileKeys.sam);
+    expect(samChunks.reduce((n, chunk) => n + chunk.rowsRead, 0)).toBe(4);
+    expect(samChunks.reduce((n, chunk) => n + chunk.skipped, 0)).toBe(2);
     expect(summary.coverage).toEqual([expect.objectContaining({ start: expectations.fullExport.range.start, completeness: 'partial' })]);
     expect(summary.accountHint).toBeUndefined(); // two profiles: no one account for the whole file
     const first = observations[0]!.data;

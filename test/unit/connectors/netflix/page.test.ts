@@ -19,7 +19,7 @@ describe('Netflix Viewing activity page', () => {
       const capture = netflixPageExtractor.extract(doc, url);
       const expected = expectations.pages[name];
       expect(titleDay(capture.observations)).toEqual(expected.rows);
-      expect(capture.accountHint?.label).toBe(`${expected.profile} (Netflix profile)`);
+      expect(capture.accountHint?.label).toBe(expected.profile);
       expect(capture.warnings).toEqual([]);
       for (const observation of capture.observations) {
         expect(NetflixViewing.safeParse(observation.data).success).toBe(true);
