@@ -141,6 +141,7 @@ class ViewingActivityReader extends RowReader {
     // Real files have no "(UTC)" suffix; some tools add one.
     const clean = names.map((name) => name.replace(/\s*\(utc\)\s*$/, '').trim());
     this.column = columnsOf(clean);
+    this.profileAt = this.column('profile name');
     if (this.column('start time') === -1 || this.column('title') === -1) {
       throw new ArtifactError('unknown_format', `"${this.fileName}" has no Start Time and Title columns, so it is not Netflix's viewing activity.`);
     }
@@ -196,9 +197,18 @@ class ViewingActivityReader extends RowReader {
 
   /** A data row's profile: each profile's rows go to that profile's connection. */
   override routeOf(cells: string[]): AccountHint | undefined {
-    const name = this.cell(cells, 'profile name', 100);
-    return name ? profileHint(name, 'Profile Name column of the account export') : undefined;
+    const at = this.profileAt;
+    const raw = at === -1 ? '' : (cells[at] ?? '');
+    if (this.hints.has(raw)) return this.hints.get(raw);
+    const name = cleanText(raw, 100);
+    const hint = name ? profileHint(name, 'Profile Name column of the account export') : undefined;
+    if (this.hints.size < 100) this.hints.set(raw, hint);
+    return hint;
   }
+
+  /** Profile hints by the raw cell (a handful of profiles, millions of rows). */
+  private readonly hints = new Map<string, AccountHint | undefined>();
+  private profileAt = -1;
 
   /** The profile, when the file holds exactly one. */
   accountHint(): AccountHint | undefined {

@@ -11,6 +11,12 @@ import { decodeText } from '../../artifacts/text';
 import type { ChunkOptions, ParsedChunk, ParseSummary, StreamFile } from '../../artifacts/streaming';
 
 const MAX_WARNINGS_PER_CODE = 20;
+/**
+ * Keys remembered for spotting a row repeated exactly (a part pasted twice sits
+ * close by). Bounded, so memory does not grow with the file; a repeat further
+ * back is still stored once (same key), counted as already known instead.
+ */
+const RECENT_KEYS = 20_000;
 
 /** Counts and state common to both readers. */
 export abstract class RowReader {
@@ -28,8 +34,9 @@ export abstract class RowReader {
   private header: string[] | null = null;
   private contributed = false;
   private path = '';
-  /** Hashes of the keys emitted so far (exact repeats are counted once). */
+  /** Hashes of the most recent keys (exact repeats are counted once), oldest first in `recentKeys`. */
   private readonly seen = new Set<number>();
+  private readonly recentKeys: number[] = [];
 
   /** Up to MAX_WARNINGS_PER_CODE warnings per code per chunk; the rest are counted in one overflow note (see `takeWarnings`). */
   warn(warning: BatchWarning): void {
@@ -93,6 +100,8 @@ export abstract class RowReader {
       return;
     }
     this.seen.add(hash);
+    this.recentKeys.push(hash);
+    if (this.recentKeys.length > RECENT_KEYS * 2) for (const old of this.recentKeys.splice(0, this.recentKeys.length - RECENT_KEYS)) this.seen.delete(old);
     this.contributed = true;
     const day = data.watched_on as string;
     if (!this.start || day < this.start) this.start = day;
@@ -142,23 +151,46 @@ export function parseWhole(reader: RowReader, files: ArtifactFile[]): ArtifactPa
 }
 
 /** Streamed parse: a chunk every `chunkRows` rows. */
+interface Pending {
+  hint?: AccountHint;
+  observations: Observation[];
+  rowsRead: number;
+  skipped: number;
+  duplicates: number;
+  failed: number;
+  warnings: BatchWarning[];
+}
+
+/**
+ * Streamed parse: a chunk every `chunkRows` rows. When the reader routes rows
+ * to accounts (`routeOf`), each chunk holds one account's rows and counts:
+ * rows wait in their account's pending chunk (at most `chunkRows` each, so
+ * memory stays bounded by accounts × chunk), whatever order the file has.
+ */
 export async function* parseStreamed(reader: RowReader, files: StreamFile[], { chunkRows, limits }: ChunkOptions): AsyncGenerator<ParsedChunk, ParseSummary> {
-  let mark = { rowsRead: 0, skipped: 0, duplicates: 0, failed: 0 };
   let replaced = 0;
-  let route: AccountHint | undefined;
-  const take = (): ParsedChunk => {
+  const pending = new Map<string, Pending>();
+  const slotOf = (hint: AccountHint | undefined): Pending => {
+    const key = hint?.key ?? '';
+    let slot = pending.get(key);
+    if (!slot) {
+      slot = { hint, observations: [], rowsRead: 0, skipped: 0, duplicates: 0, failed: 0, warnings: [] };
+      pending.set(key, slot);
+    }
+    return slot;
+  };
+  const take = (slot: Pending): ParsedChunk => {
     const chunk: ParsedChunk = {
-      observations: reader.observations,
+      observations: slot.observations,
       continuations: 0,
-      rowsRead: reader.rowsRead - mark.rowsRead,
-      skipped: reader.skipped - mark.skipped,
-      duplicates: reader.duplicates - mark.duplicates,
-      failed: reader.failed - mark.failed,
-      warnings: reader.takeWarnings(),
-      ...(route ? { accountHint: route } : {}),
+      rowsRead: slot.rowsRead,
+      skipped: slot.skipped,
+      duplicates: slot.duplicates,
+      failed: slot.failed,
+      warnings: slot.warnings,
+      ...(slot.hint ? { accountHint: slot.hint } : {}),
     };
-    reader.observations = [];
-    mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, duplicates: reader.duplicates, failed: reader.failed };
+    Object.assign(slot, { observations: [], rowsRead: 0, skipped: 0, duplicates: 0, failed: 0, warnings: [] });
     return chunk;
   };
   for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
@@ -167,17 +199,23 @@ export async function* parseStreamed(reader: RowReader, files: StreamFile[], { c
     const text = decodeText(file.bytes());
     const handle = function* (rows: string[][]): Generator<ParsedChunk> {
       for (const row of rows) {
-        const pending = reader.rowsRead - mark.rowsRead;
-        if (!reader.atHeader) {
-          // Each chunk holds one account's rows (profiles are grouped in real files, so chunks stay full).
-          const next = reader.routeOf(row);
-          if (next?.key !== route?.key) {
-            if (pending > 0) yield take();
-            route = next;
-          }
+        if (reader.atHeader) {
+          reader.addRow(row);
+          continue;
         }
-        if (reader.rowsRead - mark.rowsRead >= chunkRows) yield take();
+        const slot = slotOf(reader.routeOf(row));
+        const before = { rowsRead: reader.rowsRead, skipped: reader.skipped, duplicates: reader.duplicates, failed: reader.failed, warnings: reader.warnings.length };
         reader.addRow(row);
+        slot.rowsRead += reader.rowsRead - before.rowsRead;
+        slot.skipped += reader.skipped - before.skipped;
+        slot.duplicates += reader.duplicates - before.duplicates;
+        slot.failed += reader.failed - before.failed;
+        if (reader.observations.length > 0) {
+          for (const observation of reader.observations) slot.observations.push(observation);
+          reader.observations.length = 0;
+        }
+        if (reader.warnings.length > before.warnings) for (const warning of reader.warnings.splice(before.warnings)) slot.warnings.push(warning);
+        if (slot.rowsRead >= chunkRows) yield take(slot);
       }
     };
     for await (const piece of text.chunks) yield* handle(tokenizer.push(piece));
@@ -186,9 +224,15 @@ export async function* parseStreamed(reader: RowReader, files: StreamFile[], { c
     reader.endFile();
   }
   if (replaced > 0) reader.warn({ code: 'invalid_text', message: `${replaced} character(s) in this file were not valid text and were replaced; the rest was read normally.` });
-  const last = take();
-  last.warnings.push(...reader.closingWarnings(), ...reader.takeWarnings());
-  if (last.observations.length > 0 || last.rowsRead > 0 || last.warnings.length > 0) yield last;
+  const slots = [...pending.values()].filter((slot) => slot.rowsRead > 0 || slot.observations.length > 0 || slot.warnings.length > 0);
+  const chunks = slots.map(take);
+  // File-wide notes (overflow counts, invalid text) ride on the last chunk, or on one of their own.
+  const closing = [...reader.closingWarnings(), ...reader.takeWarnings()];
+  if (closing.length > 0) {
+    if (chunks.length > 0) chunks.at(-1)!.warnings.push(...closing);
+    else chunks.push({ observations: [], continuations: 0, rowsRead: 0, skipped: 0, duplicates: 0, failed: 0, warnings: closing });
+  }
+  for (const chunk of chunks) yield chunk;
   const hint = reader.accountHint();
   return { coverage: reader.coverage(), entries: reader.entries, ...(hint ? { accountHint: hint } : {}), replacedCharacters: replaced };
 }
