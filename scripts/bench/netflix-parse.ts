@@ -4,7 +4,7 @@
  * trailer), streamed in 64 KB pieces as the runner feeds it, in 1,000-row chunks.
  * Prints rows per second and the live heap peak above the start (after a GC every 20th chunk),
  * to show the parse is fast and its memory flat in file size.
- * Run: `node --expose-gc node_modules/.bin/tsx scripts/bench/netflix-parse.ts`
+ * Run: `NODE_OPTIONS=--expose-gc npx tsx scripts/bench/netflix-parse.ts`
  */
 import { ARTIFACT_LIMITS } from '../../src/artifacts/limits';
 import type { StreamFile } from '../../src/artifacts/streaming';
@@ -38,6 +38,8 @@ function generated(rows: number): StreamFile {
     },
   };
 }
+
+if (typeof (globalThis as { gc?: unknown }).gc !== 'function') throw new Error('Run with NODE_OPTIONS=--expose-gc, so the heap is measured live.');
 
 async function run(rows: number): Promise<{ rows: number; seconds: number; rowsPerSecond: number; heapPeakMb: number; records: number }> {
   (globalThis as { gc?: () => void }).gc?.();
