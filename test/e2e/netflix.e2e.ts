@@ -20,6 +20,8 @@ import { launchExtension } from './support/extension';
 import { listBatches, listConnections, listRecords } from './support/api';
 
 const STREAMS = ['viewing_activity'];
+/** Two browsers and five uploads (or a server): longer than the default on a busy machine. */
+const LONG = 300_000;
 const screenshot = (name: string) => path.resolve(import.meta.dirname, `../../test-results/screenshots/${name}.png`);
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -92,7 +94,7 @@ describe('Netflix viewing activity, pages and exports', () => {
     const dashboard = await DashboardPage.open(second);
     await dashboard.selectConnection(dana.displayName);
     await dashboard.page.screenshot({ path: screenshot('netflix-dana-connection'), fullPage: true });
-  });
+  }, LONG);
 
   it('refuses a quick CSV whose every date could be day-first or month-first, and stores nothing', async () => {
     const s = await session();
@@ -143,5 +145,5 @@ describe('Netflix viewing activity, pages and exports', () => {
       const receipts = await server.ownerRecords('acquisition_batches', link.connectorId, link.connectorInstanceId);
       expect(receipts.map((record) => record.id).sort()).toEqual((await listBatches(s, connection.id)).map((batch) => batch.id).sort());
     }
-  });
+  }, LONG);
 });
