@@ -1,6 +1,11 @@
 /** The stories `npm run demo` tells, in order. Adding a connector: its story in `scripts/demo/<key>.ts` and one line here. */
 import { amazonStory } from './amazon';
+import { netflixStory } from './netflix';
 import { xStory } from './x';
 import type { DemoStory } from './context';
 
-export const stories: DemoStory[] = [{ title: 'Amazon', run: amazonStory }, { title: 'X', run: xStory }];
+export const stories: DemoStory[] = [
+  { title: 'Amazon', run: amazonStory },
+  { title: 'Netflix', run: netflixStory },
+  { title: 'X', run: xStory },
+];

@@ -12,6 +12,8 @@ export type ArtifactErrorCode =
   | 'line_too_long'
   | 'json_too_deep'
   | 'no_records'
+  /** Every date of a file could be read day-first or month-first (Netflix's quick CSV). */
+  | 'ambiguous_dates'
   | 'staged_file_missing';
 
 export class ArtifactError extends Error {

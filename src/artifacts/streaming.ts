@@ -39,6 +39,13 @@ export interface ParsedChunk {
   duplicates: number;
   failed: number;
   warnings: BatchWarning[];
+  /**
+   * The account every observation and count of this chunk belongs to, when one
+   * upload holds several accounts (a Netflix account export holds every
+   * profile): the runner then stores each account's chunks in that account's
+   * connection (src/import/routes.ts). Absent: the chunk goes where the owner chose.
+   */
+  accountHint?: AccountHint;
 }
 
 export interface ParseSummary {

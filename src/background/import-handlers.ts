@@ -13,6 +13,7 @@ import type { ParsedRequestOf } from '../messages/protocol';
 import { ImportRunner, ImportRequestError, type ImportRunnerOptions } from '../import/runner';
 import { nextActions } from '../import/receipt-copy';
 import type { ImportJobRow, ImportSettings } from '../import/types';
+import { routeReceipts } from '../import/routes';
 import { RequestError } from './request-error';
 
 export interface ImportJobView extends ImportJobRow {
@@ -20,6 +21,8 @@ export interface ImportJobView extends ImportJobRow {
   receipt?: AcquisitionBatch;
   connectionName?: string;
   nextActions: string[];
+  /** Each connection's receipt when one upload held several accounts (src/import/routes.ts). */
+  routeReceipts?: Awaited<ReturnType<typeof routeReceipts>>;
 }
 
 const runners = new WeakMap<GleanerDatabase, ImportRunner>();
@@ -51,7 +54,10 @@ export function createImportHandlers(db: GleanerDatabase, connectors: readonly C
     const receipt = batchId ? await db.batches.get(batchId) : undefined;
     const connection = job.connectionId ? await db.connections.get(job.connectionId) : undefined;
     const connector = connectors.find((candidate) => candidate.key === (job.preview?.connectorKey ?? receipt?.connectorKey));
-    return { ...job, receipt, connectionName: connection?.displayName, nextActions: nextActions(job, connector, receipt) };
+    const routed = await routeReceipts(db, job);
+    // One upload stored in several connections (a Netflix export's profiles): one receipt each, shown together.
+    const connectionName = routed ? routed.map((route) => route.connectionName).join(' and ') : connection?.displayName;
+    return { ...job, receipt, connectionName, nextActions: nextActions(job, connector, receipt), ...(routed ? { routeReceipts: routed } : {}) };
   }
 
   return {

@@ -1,8 +1,9 @@
 /** Host permissions for the manifest: exactly the hosts connectors declare. */
 import { amazonMeta } from './amazon/meta';
+import { netflixMeta } from './netflix/meta';
 import { xMeta } from './x/meta';
 
-export const connectorMetas = [amazonMeta, xMeta] as const;
+export const connectorMetas = [amazonMeta, netflixMeta, xMeta] as const;
 
 export function connectorHostPermissions(): string[] {
   return connectorMetas.flatMap((meta) => meta.hosts.map((host) => `https://${host}/*`));

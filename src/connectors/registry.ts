@@ -1,9 +1,10 @@
 /** Every connector Gleaner ships. Adding a service: add its folder and one line here. */
 import { amazonConnector } from './amazon';
+import { netflixConnector } from './netflix';
 import { xConnector } from './x';
 import type { ConnectorDefinition } from './types';
 
-export const connectors: readonly ConnectorDefinition[] = [amazonConnector, xConnector];
+export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, xConnector];
 
 export function connectorByKey(key: string): ConnectorDefinition | undefined {
   return connectors.find((connector) => connector.key === key);

@@ -35,6 +35,7 @@ import { gapsOf, keyObservations, PreviewTally } from './preview';
 import { knownKeys } from './known-keys';
 import { AccountEvidenceTally, accountNameRefusal } from './account-naming';
 import { SNAPSHOT_THRESHOLD } from '../export/outbox';
+import { commitRoutes, confirmRoutes, RouteCancelled, RouteStale, RouteTally, type RouteHost, type RoutedJob } from './routes';
 import { ACTIVE_JOB_STATUSES, type EntryFingerprint, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
 
 /**
@@ -317,6 +318,7 @@ export class ImportRunner {
     const primary = connector.streams[0]?.name ?? '';
     const tally = new PreviewTally(primary);
     const evidence = new AccountEvidenceTally(connector);
+    const routeTally = new RouteTally(); // one upload holding several accounts (src/import/routes.ts)
     const siblings = (await this.db.connections.where('connectorKey').equals(connector.key).toArray()).slice(0, MAX_CANDIDATES);
     const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0 }]));
     let compared = 0;
@@ -334,6 +336,7 @@ export class ImportRunner {
       const keyed = keyObservations(connector, chunk.observations);
       tally.add(chunk, keyed);
       evidence.add(chunk.observations);
+      routeTally.add(chunk, keyed);
       compared += keyed.filter((entry) => entry.stream.name === primary).length;
       for (const connection of siblings) {
         if (keyed.length === 0) continue;
@@ -394,7 +397,9 @@ export class ImportRunner {
     const end = tally.end;
     const reference = job.lastModified ?? Date.parse(job.createdAt);
     const stale = end && Date.parse(end.slice(0, 10)) < reference - STALE_AFTER_DAYS * 86_400_000;
+    const routes = await routeTally.list(this.db, connector.key);
     const preview: ImportPreview = {
+      ...(routes ? { routes } : {}),
       connectorKey: connector.key,
       connectorName: connector.displayName,
       parserName: parser.displayName,
@@ -437,6 +442,13 @@ export class ImportRunner {
     if (job.status !== 'ready' || !job.preview) throw new ImportRequestError('wrong_state', 'This import is not waiting for confirmation.');
     const connector = this.connectors.find((candidate) => candidate.key === job.preview!.connectorKey);
     if (!connector) throw new ImportRequestError('bad_target', 'Gleaner no longer has the connector for this file.');
+    const routes = job.preview.routes;
+    if (routes) {
+      // Several accounts in one file: each goes to its own connection (the preview named them), whatever `target` says.
+      await confirmRoutes(this.db, connector, job, routes);
+      this.kick(jobId);
+      return this.get(jobId);
+    }
     const hint = job.preview.accountHint;
     let connectionId: string;
     if ('connectionId' in target) {
@@ -506,6 +518,15 @@ export class ImportRunner {
 
   /** Phase 3: chunk after chunk, each stored atomically with the job's cursor. */
   private async commitPass(job: ImportJobRow): Promise<void> {
+    if ((job as RoutedJob).routes) {
+      try {
+        await commitRoutes(this.routeHost(), job as RoutedJob);
+      } catch (error) {
+        if (error instanceof RouteCancelled) await this.stopCommit(job.id, 'cancelled');
+        else if (!(error instanceof RouteStale)) throw error;
+      }
+      return;
+    }
     if (!job.sha256) {
       // Hashed here, not before the preview (unless the preview fingerprinted a bare file: that fingerprint is its
       // sha256): the owner sees the preview sooner, and the hash (~0.6 s per 100 MB) is a fraction of a percent of a
@@ -632,6 +653,24 @@ export class ImportRunner {
         },
       },
     );
+  }
+
+  /** The runner's steps a routed commit (one upload, several accounts) borrows. */
+  private routeHost(): RouteHost {
+    return {
+      db: this.db,
+      open: (job) => this.open(job),
+      settings: () => this.settings(),
+      limits: () => this.limits(),
+      ensureSha256: async (job) => {
+        if (job.sha256) return job.sha256;
+        const sha256 = await this.hashWhole(job, await this.stagedSource(job));
+        await this.update(job.id, { sha256 });
+        return sha256;
+      },
+      keepAlive: () => this.keepAlive(),
+      afterChunk: this.options.afterChunk,
+    };
   }
 
   /** Ends a commit early; the receipt keeps exactly what landed, and the staged copy stays for a resume. */

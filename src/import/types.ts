@@ -68,6 +68,8 @@ export interface ImportPreview {
   knownRecords: number;
   chunks: number;
   ignoredEntries: string[];
+  /** When the file holds several accounts (a Netflix export's profiles): each account's share and connection (src/import/routes.ts). */
+  routes?: import('./routes').ImportRoute[];
 }
 
 export interface ImportError {

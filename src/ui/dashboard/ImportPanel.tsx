@@ -9,6 +9,7 @@ import { newId } from '../../core/hash';
 import { send, type ResponseOf } from '../../messages/client';
 import { formatBytes, formatWindow, summariseCounts } from '../format';
 import { AccountNameField } from './AccountNameField';
+import { RoutesPreview, RoutesReceipt } from './ImportRoutes';
 
 type Job = ResponseOf<'import.get'>;
 
@@ -192,7 +193,8 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
               </ul>
             </details>
           )}
-          <fieldset>
+          {preview.routes && <RoutesPreview routes={preview.routes} connectorName={preview.connectorName} />}
+          <fieldset hidden={!!preview.routes}>
             <legend>Whose {preview.connectorName} account is this?</legend>
             {preview.candidates.map((candidate) => (
               <label key={candidate.connectionId} class="choice">
@@ -265,8 +267,9 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
             </p>
           )}
           {job.error && job.status === 'failed' && <p class="error">{job.error.message}</p>}
-          {job.receipt && <p>{summariseCounts(job.receipt.counts)}.</p>}
-          {job.receipt?.eventRange && <p>Covers {formatWindow(job.receipt.eventRange.start, job.receipt.eventRange.end)}.</p>}
+          {job.routeReceipts && <RoutesReceipt receipts={job.routeReceipts} />}
+          {job.receipt && !job.routeReceipts && <p>{summariseCounts(job.receipt.counts)}.</p>}
+          {job.receipt?.eventRange && !job.routeReceipts && <p>Covers {formatWindow(job.receipt.eventRange.start, job.receipt.eventRange.end)}.</p>}
           <ul class="next" data-testid="next-actions">
             {job.nextActions.map((action, index) => (
               <li key={index}>{action}</li>
