@@ -149,3 +149,50 @@ export function formatFieldValue(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "March 2021" from `2021-03-…`. */
+export function formatMonth(time: string): string {
+  const match = /^(\d{4})-(\d{2})/.exec(time);
+  if (!match) return time;
+  return `${MONTH_NAMES[Number(match[2]) - 1] ?? match[2]} ${match[1]}`;
+}
+
+/**
+ * A run of whole months as a span, for quiet stretches of a history: "in
+ * March 2021", "from March to May 2021", "from November 2020 to February 2021".
+ */
+export function formatMonthSpan(start: string, end: string): string {
+  const a = start.slice(0, 7);
+  const b = end.slice(0, 7);
+  if (a === b) return `in ${formatMonth(a)}`;
+  if (a.slice(0, 4) === b.slice(0, 4)) return `from ${formatMonth(a).replace(/ \d{4}$/, '')} to ${formatMonth(b)}`;
+  return `from ${formatMonth(a)} to ${formatMonth(b)}`;
+}
+
+/**
+ * A sentence written elsewhere (a tombstone's reason, a parser's note) with
+ * its ISO days and instants in the one date format: "2024-01-01" → "Jan 1, 2024".
+ */
+export function datesInWords(text: string): string {
+  return text.replace(/\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g, (whole, day: string, time?: string) => (time ? formatMoment(whole) : formatDay(day)));
+}
+
+/**
+ * Do two field values say the same thing? Equal values do; so does a day and
+ * an instant on that same day (a page shows "Sep 2, 2023", the export says
+ * 2023-09-02T15:09:26Z): a difference of precision, not of fact.
+ */
+export function sameFieldValue(said: unknown, kept: unknown): boolean {
+  if (formatFieldValue(said) === formatFieldValue(kept)) return true;
+  if (typeof said !== 'string' || typeof kept !== 'string') return false;
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  const instant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+  const pair = day.test(said) && instant.test(kept) ? [said, kept] : day.test(kept) && instant.test(said) ? [kept, said] : undefined;
+  if (!pair) return false;
+  // The day is the service's local calendar day, the instant is in UTC: up to a day apart for the same moment.
+  const [dayValue, instantValue] = pair as [string, string];
+  const apart = Math.abs(Date.parse(`${dayValue}T00:00:00Z`) - Date.parse(`${instantValue.slice(0, 10)}T00:00:00Z`)) / 86_400_000;
+  return apart <= 1;
+}
