@@ -12,6 +12,13 @@ describe('quiet months in an import preview', () => {
     const sentence = quietMonths([{ start: '2022-01-01', end: '2022-04-30' }, { start: '2021-03-01', end: '2021-05-31' }], 'orders');
     expect(sentence).toBe('This history has no orders from March to May 2021 and from January to April 2022.');
     expect(sentence).not.toMatch(/gap|No records between|missing/i);
+    const many = [
+      { start: '2019-03-01', end: '2019-07-31' },
+      { start: '2021-08-01', end: '2022-05-31' },
+      { start: '2020-05-01', end: '2020-10-31' },
+      { start: '2022-07-01', end: '2022-11-30' },
+    ];
+    expect(quietMonths(many, 'orders')).toBe('This history has 4 stretches of three months or more with no orders; the longest ran from August 2021 to May 2022.');
   });
 });
 
