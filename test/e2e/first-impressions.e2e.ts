@@ -108,6 +108,7 @@ describe('first impressions', () => {
     await page.getByTestId('confirm-import').click();
     const receipt = await dashboard.receipt();
     expect(receipt.outcome).toBe('merged');
+    await shot(page, 'import-receipt', page.locator('section.import'));
 
     // A connection with data, and its records.
     const [connection] = await listConnections(session);
