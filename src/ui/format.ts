@@ -180,6 +180,20 @@ export function datesInWords(text: string): string {
 }
 
 /**
+ * How a source's value stands to the kept one: the same, the same moment
+ * seen as days in two time zones (two days one apart: a page dates in the
+ * shopper's zone, an export in UTC), or a real difference.
+ */
+export function fieldDifference(said: unknown, kept: unknown): 'same' | 'time_zone' | 'differs' {
+  if (sameFieldValue(said, kept)) return 'same';
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (typeof said === 'string' && typeof kept === 'string' && day.test(said) && day.test(kept)) {
+    if (Math.abs(Date.parse(`${said}T00:00:00Z`) - Date.parse(`${kept}T00:00:00Z`)) === 86_400_000) return 'time_zone';
+  }
+  return 'differs';
+}
+
+/**
  * Do two field values say the same thing? Equal values do; so does a day and
  * an instant on that same day (a page shows "Sep 2, 2023", the export says
  * 2023-09-02T15:09:26Z): a difference of precision, not of fact.

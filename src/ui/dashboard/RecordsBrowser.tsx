@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import type { AcquisitionBatch } from '../../core/model';
-import { capitalise, countsInNouns, datesInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, sameFieldValue, shorten } from '../format';
+import { capitalise, countsInNouns, datesInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
 import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
 
@@ -382,13 +382,14 @@ export function Provenance(props: { record: LabelledRecord; batches: Acquisition
               {shownFields(version.data).map((field) => {
                 const said = formatFieldValue(version.data[field]);
                 const kept = formatFieldValue(record.data[field]);
-                const differs = !sameFieldValue(version.data[field], record.data[field]);
+                const difference = fieldDifference(version.data[field], record.data[field]);
                 return (
-                  <div key={field} class={differs ? 'differs' : ''} data-field={field}>
+                  <div key={field} class={difference === 'differs' ? 'differs' : ''} data-field={field} data-difference={difference}>
                     <dt>{labelOf(field)}</dt>
                     <dd>
                       {said}
-                      {differs ? <span class="note"> (kept: {kept})</span> : null}
+                      {difference === 'differs' ? <span class="note"> (kept: {kept})</span> : null}
+                      {difference === 'time_zone' ? <span class="note"> (kept: {kept}; the same moment, dated in another time zone)</span> : null}
                     </dd>
                   </div>
                 );

@@ -1,6 +1,6 @@
 /** Issue 9's owner polish, pure parts: quiet months, one date format in notes, day-vs-instant, the server address check. */
 import { describe, expect, it } from 'vitest';
-import { datesInWords, formatMonthSpan, sameFieldValue } from '../../../src/ui/format';
+import { datesInWords, fieldDifference, formatMonthSpan, sameFieldValue } from '../../../src/ui/format';
 import { quietMonths } from '../../../src/ui/dashboard/ImportPanel';
 import { ADDRESS_EXAMPLE, serverAddressProblem } from '../../../src/export/ui/server-address';
 
@@ -38,6 +38,10 @@ describe('one date format', () => {
     expect(sameFieldValue(2750, 2750)).toBe(true);
     expect(sameFieldValue(2750, 2800)).toBe(false);
     expect(sameFieldValue('Shipped', 'Delivered')).toBe(false);
+    // Two days one apart: a page's local day and an export's UTC day of one order; said, not flagged.
+    expect(fieldDifference('2023-02-08', '2023-02-07')).toBe('time_zone');
+    expect(fieldDifference('2023-02-09', '2023-02-07')).toBe('differs');
+    expect(fieldDifference('2023-09-02', '2023-09-02T15:09:26Z')).toBe('same');
   });
 });
 
