@@ -19,7 +19,11 @@ export function nextActions(job: ImportJobRow, connector: ConnectorDefinition | 
       } else {
         actions.push(`Visit your orders on ${site} now and then to keep recent records current.`);
       }
-      if ((receipt?.counts.failed ?? 0) > 0) actions.push(`${receipt!.counts.failed} row(s) could not be read; the details below say why.`);
+      if ((receipt?.counts.failed ?? 0) > 0) {
+        const failed = receipt!.counts.failed;
+        // The reasons are the receipt's notes, listed with it under Receipts (they were never in this panel's details).
+        actions.push(`${failed === 1 ? '1 row' : `${failed} rows`} could not be read: the notes of this import, under Receipts, say which and why.`);
+      }
       actions.push('If the service split your export into several files, add the other ones the same way.');
       break;
     case 'cancelled':
