@@ -210,3 +210,23 @@ export function sameFieldValue(said: unknown, kept: unknown): boolean {
   const apart = Math.abs(Date.parse(`${dayValue}T00:00:00Z`) - Date.parse(`${instantValue.slice(0, 10)}T00:00:00Z`)) / 86_400_000;
   return apart <= 1;
 }
+
+/**
+ * "This history has no orders from March to May 2021.": months without
+ * purchases are a fact about the history, not missing data. Many quiet
+ * stretches are counted, with the longest named.
+ */
+export function quietMonths(gaps: readonly { start: string; end: string }[], stream = 'records'): string {
+  const noun = stream.replace(/_/g, ' ');
+  if (gaps.length > 3) {
+    const months = (gap: { start: string; end: string }) => (Number(gap.end.slice(0, 4)) - Number(gap.start.slice(0, 4))) * 12 + Number(gap.end.slice(5, 7)) - Number(gap.start.slice(5, 7)) + 1;
+    const longest = gaps.reduce((best, gap) => (months(gap) > months(best) ? gap : best), gaps[0]!);
+    return `This history has ${gaps.length} stretches of three months or more with no ${noun}; the longest ${formatMonthSpan(longest.start, longest.end).replace(/^from /, 'ran from ')}.`;
+  }
+  const spans = gaps
+    .slice()
+    .sort((a, b) => a.start.localeCompare(b.start))
+    .map((gap) => formatMonthSpan(gap.start, gap.end));
+  const joined = spans.length > 1 ? `${spans.slice(0, -1).join(', ')} and ${spans.at(-1)}` : spans[0];
+  return `This history has no ${noun} ${joined}.`;
+}

@@ -7,10 +7,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { database } from '../../db/database';
 import { newId } from '../../core/hash';
 import { send, type ResponseOf } from '../../messages/client';
-import { datesInWords, formatBytes, formatMonthSpan, formatWindow, summariseCounts } from '../format';
+import { datesInWords, formatBytes, formatWindow, quietMonths, summariseCounts } from '../format';
 import { DropZone } from '../DropZone';
 
-/** What the import drop zone takes, in the owner's words. */
+/** What the import drop zone takes, in the owner’s words. */
 export const IMPORT_TAKES = 'Takes the CSV, JSON or zip file a service’s data export gives you; a whole zip is fine.';
 
 type Job = ResponseOf<'import.get'>;
@@ -27,26 +27,6 @@ function streamWords(recordsByStream: Record<string, number>): string {
   return Object.entries(recordsByStream)
     .map(([stream, count]) => plural(count, stream.replace(/_/g, ' ').replace(/s$/, ''), stream.replace(/_/g, ' ')))
     .join(', ');
-}
-
-/**
- * "This history has no orders from March to May 2021.": months without
- * purchases are a fact about the history, not missing data. Many quiet
- * stretches are counted, with the longest named.
- */
-export function quietMonths(gaps: readonly { start: string; end: string }[], stream = 'records'): string {
-  const noun = stream.replace(/_/g, ' ');
-  if (gaps.length > 3) {
-    const months = (gap: { start: string; end: string }) => (Number(gap.end.slice(0, 4)) - Number(gap.start.slice(0, 4))) * 12 + Number(gap.end.slice(5, 7)) - Number(gap.start.slice(5, 7)) + 1;
-    const longest = gaps.reduce((best, gap) => (months(gap) > months(best) ? gap : best), gaps[0]!);
-    return `This history has ${gaps.length} stretches of three months or more with no ${noun}; the longest ${formatMonthSpan(longest.start, longest.end).replace(/^from /, 'ran from ')}.`;
-  }
-  const spans = gaps
-    .slice()
-    .sort((a, b) => a.start.localeCompare(b.start))
-    .map((gap) => formatMonthSpan(gap.start, gap.end));
-  const joined = spans.length > 1 ? `${spans.slice(0, -1).join(', ')} and ${spans.at(-1)}` : spans[0];
-  return `This history has no ${noun} ${joined}.`;
 }
 
 function percent(part: number, whole: number): number {

@@ -1,7 +1,6 @@
 /** Issue 9's owner polish, pure parts: quiet months, one date format in notes, day-vs-instant, the server address check. */
 import { describe, expect, it } from 'vitest';
-import { datesInWords, fieldDifference, formatMonthSpan, sameFieldValue } from '../../../src/ui/format';
-import { quietMonths } from '../../../src/ui/dashboard/ImportPanel';
+import { datesInWords, fieldDifference, formatMonthSpan, quietMonths, sameFieldValue } from '../../../src/ui/format';
 import { ADDRESS_EXAMPLE, serverAddressProblem } from '../../../src/export/ui/server-address';
 
 describe('quiet months in an import preview', () => {
