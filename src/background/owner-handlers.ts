@@ -38,12 +38,16 @@ export interface TabCapture {
   outcome: CaptureReply['outcome'];
   connectionId?: string;
   connectionName?: string;
+  /** The account's name as the service greets it ("Dana"), filled in from the connection when the popup asks. */
+  accountLabel?: string;
   /** Per stream: records the page showed and how many of them Gleaner had not had before. */
   streams: { stream: string; seen: number; new: number }[];
   /** The event-time window the page covered (its first stream's claims joined). */
   window?: { start: string; end: string; completeness: Completeness };
   failed: number;
   warnings: string[];
+  /** The warnings' codes (`layout_unrecognized`: the page changed and could not be read). */
+  warningCodes?: string[];
   message: string;
 }
 
@@ -166,6 +170,7 @@ export function createCaptureMemory(db: GleanerDatabase, connectors: readonly Co
       window,
       failed: batch?.counts.failed ?? 0,
       warnings: (batch?.warnings ?? request.warnings).slice(0, 5).map((warning) => warning.message),
+      warningCodes: [...new Set((batch?.warnings ?? request.warnings).map((warning) => warning.code))].slice(0, 10),
       message: reply.message,
     };
     await session.set({ [`${TAB_CAPTURE_PREFIX}${context.senderTabId}`]: memory });
@@ -205,7 +210,9 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
         const key = `${TAB_CAPTURE_PREFIX}${request.tabId}`;
         const stored = (await session().get(key))[key] as TabCapture | undefined;
         // Only a capture of this same site, into a connection that still exists.
-        if (stored && httpsHost(stored.pageUrl) === host && (!stored.connectionId || (await db.connections.get(stored.connectionId)))) lastCapture = stored;
+        const connection = stored?.connectionId ? await db.connections.get(stored.connectionId) : undefined;
+        // The account's current names (a rename since the capture shows).
+        if (stored && httpsHost(stored.pageUrl) === host && (!stored.connectionId || connection)) lastCapture = connection ? { ...stored, connectionName: connection.displayName, accountLabel: connection.accountLabel } : stored;
       }
       return {
         host,

@@ -3,13 +3,10 @@ import type { ConnectorDefinition } from '../connectors/types';
 import type { AcquisitionBatch } from '../core/model';
 import type { ImportJobRow } from './types';
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+import { formatDay } from '../ui/format';
 
-export function ownerDay(time: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(time);
-  if (!match) return time;
-  return `${MONTHS[Number(match[2]) - 1]} ${Number(match[3])}, ${match[1]}`;
-}
+/** A day in the owner's one date format ("Sep 2, 2023"): `formatDay` of `src/ui/format.ts`. */
+export const ownerDay = formatDay;
 
 export function nextActions(job: ImportJobRow, connector: ConnectorDefinition | undefined, receipt: AcquisitionBatch | undefined): string[] {
   const site = connector ? `${connector.displayName} (${connector.hosts[0] ?? ''})` : 'the site';
@@ -24,7 +21,11 @@ export function nextActions(job: ImportJobRow, connector: ConnectorDefinition | 
       } else {
         actions.push(`Visit ${pages} on ${site} now and then to keep recent records current.`);
       }
-      if ((receipt?.counts.failed ?? 0) > 0) actions.push(`${receipt!.counts.failed} row(s) could not be read; the details below say why.`);
+      if ((receipt?.counts.failed ?? 0) > 0) {
+        const failed = receipt!.counts.failed;
+        // The reasons are the receipt's notes, listed with it under Receipts (they were never in this panel's details).
+        actions.push(`${failed === 1 ? '1 row' : `${failed} rows`} could not be read: the notes of this import, under Receipts, say which and why.`);
+      }
       actions.push('If the service split your export into several files, add the other ones the same way.');
       break;
     case 'cancelled':

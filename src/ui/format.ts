@@ -149,3 +149,84 @@ export function formatFieldValue(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "March 2021" from `2021-03-…`. */
+export function formatMonth(time: string): string {
+  const match = /^(\d{4})-(\d{2})/.exec(time);
+  if (!match) return time;
+  return `${MONTH_NAMES[Number(match[2]) - 1] ?? match[2]} ${match[1]}`;
+}
+
+/**
+ * A run of whole months as a span, for quiet stretches of a history: "in
+ * March 2021", "from March to May 2021", "from November 2020 to February 2021".
+ */
+export function formatMonthSpan(start: string, end: string): string {
+  const a = start.slice(0, 7);
+  const b = end.slice(0, 7);
+  if (a === b) return `in ${formatMonth(a)}`;
+  if (a.slice(0, 4) === b.slice(0, 4)) return `from ${formatMonth(a).replace(/ \d{4}$/, '')} to ${formatMonth(b)}`;
+  return `from ${formatMonth(a)} to ${formatMonth(b)}`;
+}
+
+/**
+ * A sentence written elsewhere (a tombstone's reason, a parser's note) with
+ * its ISO days and instants in the one date format: "2024-01-01" → "Jan 1, 2024".
+ */
+export function datesInWords(text: string): string {
+  return text.replace(/\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g, (whole, day: string, time?: string) => (time ? formatMoment(whole) : formatDay(day)));
+}
+
+/**
+ * How a source's value stands to the kept one: the same, the same moment
+ * seen as days in two time zones (two days one apart: a page dates in the
+ * shopper's zone, an export in UTC), or a real difference.
+ */
+export function fieldDifference(said: unknown, kept: unknown): 'same' | 'time_zone' | 'differs' {
+  if (sameFieldValue(said, kept)) return 'same';
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (typeof said === 'string' && typeof kept === 'string' && day.test(said) && day.test(kept)) {
+    if (Math.abs(Date.parse(`${said}T00:00:00Z`) - Date.parse(`${kept}T00:00:00Z`)) === 86_400_000) return 'time_zone';
+  }
+  return 'differs';
+}
+
+/**
+ * Do two field values say the same thing? Equal values do; so does a day and
+ * an instant on that same day (a page shows "Sep 2, 2023", the export says
+ * 2023-09-02T15:09:26Z): a difference of precision, not of fact.
+ */
+export function sameFieldValue(said: unknown, kept: unknown): boolean {
+  if (formatFieldValue(said) === formatFieldValue(kept)) return true;
+  if (typeof said !== 'string' || typeof kept !== 'string') return false;
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  const instant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+  const pair = day.test(said) && instant.test(kept) ? [said, kept] : day.test(kept) && instant.test(said) ? [kept, said] : undefined;
+  if (!pair) return false;
+  // The day is the service's local calendar day, the instant is in UTC: up to a day apart for the same moment.
+  const [dayValue, instantValue] = pair as [string, string];
+  const apart = Math.abs(Date.parse(`${dayValue}T00:00:00Z`) - Date.parse(`${instantValue.slice(0, 10)}T00:00:00Z`)) / 86_400_000;
+  return apart <= 1;
+}
+
+/**
+ * "This history has no orders from March to May 2021.": months without
+ * purchases are a fact about the history, not missing data. Many quiet
+ * stretches are counted, with the longest named.
+ */
+export function quietMonths(gaps: readonly { start: string; end: string }[], stream = 'records'): string {
+  const noun = stream.replace(/_/g, ' ');
+  if (gaps.length > 3) {
+    const months = (gap: { start: string; end: string }) => (Number(gap.end.slice(0, 4)) - Number(gap.start.slice(0, 4))) * 12 + Number(gap.end.slice(5, 7)) - Number(gap.start.slice(5, 7)) + 1;
+    const longest = gaps.reduce((best, gap) => (months(gap) > months(best) ? gap : best), gaps[0]!);
+    return `This history has ${gaps.length} stretches of three months or more with no ${noun}; the longest ${formatMonthSpan(longest.start, longest.end).replace(/^from /, 'ran from ')}.`;
+  }
+  const spans = gaps
+    .slice()
+    .sort((a, b) => a.start.localeCompare(b.start))
+    .map((gap) => formatMonthSpan(gap.start, gap.end));
+  const joined = spans.length > 1 ? `${spans.slice(0, -1).join(', ')} and ${spans.at(-1)}` : spans[0];
+  return `This history has no ${noun} ${joined}.`;
+}

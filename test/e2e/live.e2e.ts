@@ -145,7 +145,7 @@ describe('the popup updates itself', () => {
     const latency = shown - (await newestBatchAt());
     console.log(`live: capture shown in the popup ${latency} ms after it was stored`);
     expect(latency).toBeLessThan(2000);
-    expect(await popup.lastCapture()).toContain(`${page2024.orderIds.length} orders seen`);
+    expect(await popup.lastCapture()).toContain(`Kept ${page2024.orderIds.length} orders for `);
     await popup.page.locator('[data-testid="popup-connections"] li').first().waitFor({ timeout: 5000 });
     const [connection] = await listConnections(session);
     expect(await popup.page.getByTestId('popup-connections').innerText()).toContain(connection!.displayName);

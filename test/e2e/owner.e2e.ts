@@ -38,7 +38,7 @@ describe('the popup and pause', () => {
     expect(await popup.state()).toBe('on');
     expect(await popup.statusText()).toContain('Gleaner keeps your Amazon records from this page');
     const line = await popup.lastCapture();
-    expect(line).toContain(`${pages['orders-2024-dana.html'].orderIds.length} orders seen, ${pages['orders-2024-dana.html'].orderIds.length} new, covering all of 2024`);
+    expect(line).toContain(`Kept ${pages['orders-2024-dana.html'].orderIds.length} orders for ${expectations.accounts.dana.label}: ${pages['orders-2024-dana.html'].orderIds.length} new, covering all of 2024`);
     expect(line).toContain(`${pages['orders-2024-dana.html'].itemCount} items`);
     await popup.screenshot('popup-amazon-tab');
 
@@ -65,7 +65,7 @@ describe('the popup and pause', () => {
     expect((await listRecords(session, dana.id, 'orders')).map((record) => record.key)).toEqual(expect.arrayContaining([...pages['orders-2023-dana.html'].orderIds]));
     await popup2023.page.reload();
     await popup2023.page.getByTestId('last-capture').waitFor();
-    expect(await popup2023.lastCapture()).toContain(`${pages['orders-2023-dana.html'].orderIds.length} orders seen`);
+    expect(await popup2023.lastCapture()).toContain(`Kept ${pages['orders-2023-dana.html'].orderIds.length} orders for ${expectations.accounts.dana.label}`);
   });
 
   it('paused everywhere, no site sends anything until resumed', async () => {
@@ -74,7 +74,7 @@ describe('the popup and pause', () => {
     await popup.setGlobalPause(true);
     await popup.screenshot('popup-not-read-paused-everywhere');
     await popup.page.getByText('Import an export file', { exact: true }).first().click();
-    await popup.page.getByTestId('artifact-input').waitFor();
+    await popup.page.getByTestId('drop-zone').waitFor();
     await popup.screenshot('popup-import-open');
     await popup.page.getByText('Import an export file', { exact: true }).first().click();
     const url = pages['orders-2024-sam.html'].url;

@@ -78,10 +78,10 @@ export function BackupPanel(props: { onRestored(): void }) {
           />
         </label>
       </div>
-      {saved && <p class="notice" data-testid="backup-saved">Saved {saved}</p>}
+      {saved && <p class="success" role="status" data-testid="backup-saved">Saved {saved}</p>}
       {busy === 'restore' && <p>Restoring…</p>}
       {report && (
-        <div class="notice" data-testid="restore-report">
+        <div class={report.warnings.length > 0 ? 'warning' : 'success'} role="status" data-testid="restore-report">
           <p>
             Restored into {report.connections.map((connection) => `${connection.displayName}${connection.created ? ' (new here)' : ''}`).join(', ') || 'no connection'}: {report.batchesRestored} imports and captures added
             {report.batchesAlreadyPresent > 0 ? `, ${report.batchesAlreadyPresent} already here` : ''}

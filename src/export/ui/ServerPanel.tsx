@@ -4,9 +4,13 @@ import { browser } from 'wxt/browser';
 import { send, type ResponseOf } from '../../messages/client';
 import { isLoopbackHost, normaliseOrigin, originPermissionPattern } from '../client';
 import { formatMoment } from '../../ui/format';
+import { ADDRESS_EXAMPLE, serverAddressProblem } from './server-address';
 
 type Status = ResponseOf<'export.status'>[number];
 type Batches = ResponseOf<'export.batches'>;
+
+/** A message after an action: success (it worked) or warning (it worked in part). */
+type Notice = { text: string; tone: 'success' | 'warning' };
 
 const STATUS_WORDS: Record<string, string> = {
   active: 'Sending to your server',
@@ -48,7 +52,9 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
   const [batches, setBatches] = useState<Batches>([]);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const [notice, setNotice] = useState<Notice>();
+  /** The address field was left once: from then on its problem shows as the owner types. */
+  const [addressChecked, setAddressChecked] = useState(false);
   const [tick, setTick] = useState(0);
 
   useEffect(() => {
@@ -74,9 +80,14 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
     loopback = false;
   }
 
+  const addressProblem = serverAddressProblem(origin);
+  const showAddressProblem = addressChecked && !!addressProblem;
+
   async function doLink() {
     setError(undefined);
     setNotice(undefined);
+    setAddressChecked(true);
+    if (addressProblem) return;
     let normalised: string;
     try {
       normalised = normaliseOrigin(origin);
@@ -95,9 +106,9 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
       const linked = await send('export.link', { connectionId, serverOrigin: normalised, enrollmentCode: code.trim() || undefined });
       setCode('');
       const fresh = linked.newServerConnection ? 'Your server started a new connection for this account, so all of its history is sent to it. ' : '';
-      setNotice(`${fresh}Linked. Sending your records now…`);
+      setNotice({ text: `${fresh}Linked. Sending your records now…`, tone: 'success' });
       const [result] = await send('export.now', { connectionId });
-      setNotice(result?.status === 'active' ? `${fresh}Linked, and everything is on your server.` : result?.message ?? 'Linked.');
+      setNotice(result?.status === 'active' ? { text: `${fresh}Linked, and everything is on your server.`, tone: 'success' } : { text: result?.message ?? 'Linked.', tone: 'warning' });
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
@@ -107,7 +118,7 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
   }
 
   /** One owner action: clears old words, shows it busy, reports its notice or its refusal, then re-reads the status. */
-  async function act(kind: string, work: () => Promise<string | undefined>) {
+  async function act(kind: string, work: () => Promise<Notice | undefined>) {
     setError(undefined);
     setNotice(undefined);
     setBusy(kind);
@@ -127,20 +138,21 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
       if (result?.status !== 'active') return undefined;
       const refused = result.setAside + result.conflicts;
       const sent = result.acceptedRecords > 0 ? `Sent ${result.acceptedRecords} record${result.acceptedRecords === 1 ? '' : 's'}.` : refused > 0 ? '' : 'Everything was already on your server.';
-      return [sent, refused > 0 ? 'Your server refused some records; they are kept here, and the reason is below.' : ''].filter(Boolean).join(' ');
+      const text = [sent, refused > 0 ? 'Your server refused some records; they are kept here, and the reason is below.' : ''].filter(Boolean).join(' ');
+      return { text, tone: refused > 0 ? 'warning' : 'success' };
     });
 
   const sendAgain = () =>
     act('retry', async () => {
       const result = await send('export.retry', { connectionId });
       if (result.status !== 'active') return undefined;
-      return result.setAside === 0 ? 'Your server accepted them this time.' : 'Your server still refuses some of them; the reason is below.';
+      return result.setAside === 0 ? { text: 'Your server accepted them this time.', tone: 'success' } : { text: 'Your server still refuses some of them; the reason is below.', tone: 'warning' };
     });
 
   const unlink = () =>
     act('unlink', async () => {
       await send('export.unlink', { connectionId });
-      return 'This connection is no longer sent to your server. Nothing was deleted here or there.';
+      return { text: 'This connection is no longer sent to your server. Nothing was deleted here or there.', tone: 'success' };
     });
 
   const needsRelink = link && (link.status === 'paused_auth' || link.status === 'needs_permission' || link.status === 'blocked');
@@ -148,14 +160,37 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
     <div class="link-form">
       <label class="field">
         Your personal server’s address
-        <input type="url" value={origin} placeholder="https://pdpp.example.org" onInput={(event) => setOrigin((event.currentTarget as HTMLInputElement).value)} data-testid="server-origin" />
+        <input
+          type="url"
+          value={origin}
+          placeholder="https://pdpp.example.org"
+          spellcheck={false}
+          autocomplete="url"
+          aria-invalid={showAddressProblem ? 'true' : 'false'}
+          aria-describedby="server-origin-help"
+          onInput={(event) => setOrigin((event.currentTarget as HTMLInputElement).value)}
+          onBlur={() => setAddressChecked(true)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter' && origin.trim() !== '') void doLink();
+          }}
+          data-testid="server-origin"
+        />
+        {showAddressProblem ? (
+          <span class="field-error" id="server-origin-help" role="alert" data-testid="server-origin-error">
+            {addressProblem}
+          </span>
+        ) : (
+          <span class="field-help" id="server-origin-help">
+            {ADDRESS_EXAMPLE}
+          </span>
+        )}
       </label>
       <label class="field">
         Link code from your server {loopback ? '(not needed for a server on this computer)' : ''}
         <input type="text" value={code} autocomplete="off" onInput={(event) => setCode((event.currentTarget as HTMLInputElement).value)} data-testid="enrollment-code" />
       </label>
       <div class="actions">
-        <button type="button" disabled={!!busy || origin.trim() === ''} onClick={() => void doLink()} data-testid="link-server">
+        <button type="button" disabled={!!busy || origin.trim() === '' || showAddressProblem} onClick={() => void doLink()} data-testid="link-server">
           {busy === 'link' ? 'Linking…' : needsRelink ? 'Link again' : loopback && code.trim() === '' ? 'Link in one click' : 'Link to personal server'}
         </button>
       </div>
@@ -267,8 +302,8 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
         </div>
       )}
       {notice && (
-        <p class="notice" data-testid="server-notice">
-          {notice}
+        <p class={notice.tone} role="status" data-testid="server-notice" data-tone={notice.tone}>
+          {notice.text}
         </p>
       )}
       {error && (

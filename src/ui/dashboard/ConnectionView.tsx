@@ -156,7 +156,17 @@ function ConnectionHeader(props: { connection: Connection; batches: Batches; onR
   return (
     <section class="panel connection-head" aria-labelledby="connection-heading">
       {editing ? (
-        <form class="rename" onSubmit={(event) => void rename(event)}>
+        <form
+          class="rename"
+          onSubmit={(event) => void rename(event)}
+          onKeyDown={(event) => {
+            // Escape closes the form, as it closes every panel.
+            if (event.key === 'Escape') {
+              event.preventDefault();
+              setEditing(false);
+            }
+          }}
+        >
           <label>
             <span>Name of this connection</span>
             <input ref={inputRef} type="text" value={name} maxLength={200} required data-testid="rename-input" onInput={(event) => setName((event.currentTarget as HTMLInputElement).value)} />

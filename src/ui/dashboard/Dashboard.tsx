@@ -91,7 +91,7 @@ export function Dashboard() {
         <section class="panel" aria-labelledby="connections-heading">
           <h2 id="connections-heading" tabIndex={-1}>Connections</h2>
           {deleted && (
-            <p class="notice" role="status" data-testid="delete-notice">
+            <p class="success" role="status" data-testid="delete-notice">
               Deleted “{deleted.displayName}”: {plural(deleted.erased.records, 'record', 'records')} and {plural(deleted.erased.batches, 'receipt', 'receipts')} erased. Nothing else was touched.
             </p>
           )}

@@ -7,9 +7,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { database } from '../../db/database';
 import { newId } from '../../core/hash';
 import { send, type ResponseOf } from '../../messages/client';
-import { formatBytes, formatWindow, summariseCounts } from '../format';
+import { datesInWords, formatBytes, formatWindow, quietMonths, summariseCounts } from '../format';
+import { DropZone } from '../DropZone';
 import { AccountNameField } from './AccountNameField';
 import { RoutesPreview, RoutesReceipt } from './ImportRoutes';
+
+/** What the import drop zone takes, in the owner’s words. */
+export const IMPORT_TAKES = 'Takes the CSV, JSON or zip file a service’s data export gives you; a whole zip is fine.';
 
 type Job = ResponseOf<'import.get'>;
 
@@ -116,21 +120,16 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
   return (
     <section class={compact ? 'panel import compact' : 'panel import'} aria-labelledby="import-heading">
       <h2 id="import-heading">Import an export file</h2>
-      {!compact && <p class="hint">A CSV, JSON or zip you downloaded from a service. Nothing is saved until you confirm, and closing this page does not stop an import.</p>}
-      <label class="file">
-        <span>Choose a file</span>
-        <input
-          type="file"
-          data-testid="artifact-input"
-          accept=".csv,.json,.js,.zip,text/csv,application/json,application/zip"
-          disabled={busy || job?.status === 'committing'}
-          onChange={(event) => {
-            const file = (event.currentTarget as HTMLInputElement).files?.[0];
-            if (file) void choose(file);
-            (event.currentTarget as HTMLInputElement).value = '';
-          }}
-        />
-      </label>
+      {!compact && <p class="hint">Nothing is saved until you confirm, and closing this page does not stop an import.</p>}
+      <DropZone
+        accept=".csv,.json,.js,.zip,text/csv,application/json,application/zip"
+        takes={IMPORT_TAKES}
+        label="Choose a file"
+        compact={compact}
+        inputTestId="artifact-input"
+        disabled={busy || job?.status === 'committing'}
+        onFile={(file) => void choose(file)}
+      />
       {error && (
         <p role="alert" class="error" data-testid="import-error">
           {error}
@@ -174,8 +173,8 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
             {preview.coveredThrough && <li data-testid="covered-through">Covered through {formatWindow(preview.coveredThrough, preview.coveredThrough)}: newer records come from visiting the site or a fresh export.</li>}
             {preview.undated > 0 && <li>{plural(preview.undated, 'record')} without a date (kept, shown undated).</li>}
             {!compact && preview.gaps.length > 0 && (
-              <li>
-                No records between {preview.gaps.map((gap) => formatWindow(gap.start, gap.end)).join('; ')}.
+              <li data-testid="quiet-months">
+                {quietMonths(preview.gaps, Object.keys(preview.recordsByStream)[0])}
               </li>
             )}
           </ul>
@@ -185,7 +184,7 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
               <ul>
                 {preview.problems.map((problem) => (
                   <li key={problem.code}>
-                    {problem.message}
+                    {datesInWords(problem.message)}
                     {problem.count > 1 ? ` (${problem.count} times)` : ''}
                     {problem.where.length > 0 ? ` — ${problem.where.join(', ')}` : ''}
                   </li>
@@ -260,7 +259,7 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
             {job.status === 'failed' && 'Import stopped by a problem — part of the file is stored'}
           </h3>
           {job.status === 'already_imported' && (
-            <p class="notice" data-testid="already-imported">
+            <p class="info" data-testid="already-imported">
               {job.receipt?.artifactSha256 && job.sha256 !== job.receipt.artifactSha256
                 ? `Everything in this file was imported before${job.receipt.provenance.kind === 'artifact' ? `, in “${job.receipt.provenance.fileName}”` : ''} (on ${formatWindow(job.receipt.receivedAt, job.receipt.receivedAt)}). Nothing was changed.`
                 : `You imported this exact file before${job.receipt ? ` (on ${formatWindow(job.receipt.receivedAt, job.receipt.receivedAt)})` : ''}. Nothing was read again or changed.`}

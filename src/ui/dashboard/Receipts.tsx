@@ -1,7 +1,7 @@
 /** Recent batches as receipts: what each capture or import saw and did. */
 import { useState } from 'preact/hooks';
 import type { AcquisitionBatch } from '../../core/model';
-import { formatBytes, formatMoment, formatShortWindow, methodLabel, summariseCounts } from '../format';
+import { datesInWords, formatBytes, formatMoment, formatShortWindow, methodLabel, summariseCounts } from '../format';
 
 export function batchSource(batch: AcquisitionBatch): string {
   if (batch.provenance.kind === 'artifact') return batch.provenance.fileName;
@@ -51,7 +51,7 @@ export function Receipt(props: { batch: AcquisitionBatch }) {
           <ul>
             {batch.warnings.slice(0, 20).map((warning, index) => (
               <li key={index}>
-                {warning.message}
+                {datesInWords(warning.message)}
                 {warning.where ? ` (${warning.where})` : ''}
               </li>
             ))}

@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import type { AcquisitionBatch } from '../../core/model';
-import { capitalise, countsInNouns, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, shorten } from '../format';
+import { capitalise, countsInNouns, datesInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
 import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
 
@@ -362,7 +362,7 @@ export function Provenance(props: { record: LabelledRecord; batches: Acquisition
       <p>
         Kept {record.methods.length > 1 ? 'from your export and from pages you visited' : record.methods[0] === 'owner_artifact' ? 'from your export' : 'from pages you visited'}; seen by {plural(record.batchIds.length, 'receipt', 'receipts')}.
       </p>
-      {record.tombstone && <p class="notice">Marked gone {formatMoment(record.tombstone.at)}: {record.tombstone.reason}</p>}
+      {record.tombstone && <p class="notice">Marked gone {formatMoment(record.tombstone.at)}: {datesInWords(record.tombstone.reason)}</p>}
       <h4>What each source said</h4>
       <ol class="versions" data-testid="provenance-versions">
         {record.versions.map((version, index) => (
@@ -382,13 +382,14 @@ export function Provenance(props: { record: LabelledRecord; batches: Acquisition
               {shownFields(version.data).map((field) => {
                 const said = formatFieldValue(version.data[field]);
                 const kept = formatFieldValue(record.data[field]);
-                const differs = said !== kept;
+                const difference = fieldDifference(version.data[field], record.data[field]);
                 return (
-                  <div key={field} class={differs ? 'differs' : ''} data-field={field}>
+                  <div key={field} class={difference === 'differs' ? 'differs' : ''} data-field={field} data-difference={difference}>
                     <dt>{labelOf(field)}</dt>
                     <dd>
                       {said}
-                      {differs ? <span class="note"> (kept: {kept})</span> : null}
+                      {difference === 'differs' ? <span class="note"> (kept: {kept})</span> : null}
+                      {difference === 'time_zone' ? <span class="note"> (kept: {kept}; the same moment, dated in another time zone)</span> : null}
                     </dd>
                   </div>
                 );

@@ -12,7 +12,7 @@ import { send, type ResponseOf } from '../../messages/client';
 import { watchChanges } from '../../messages/changes';
 import { connectionCounts, plural } from '../format';
 import { ImportPanel } from '../dashboard/ImportPanel';
-import { describeCapture } from './capture-line';
+import { describeCapture, pageChanged, pageChangedLine } from './capture-line';
 import { CAPTURE_SETTINGS_KEY } from '../../capture/settings';
 import { accountsNextSteps, pickAccount } from '../dashboard/sources';
 import type { NextStep } from '../next-steps';
@@ -101,7 +101,9 @@ export function Popup() {
   const host = status?.host;
   const connector = status?.connector;
   const line = status?.lastCapture ? describeCapture(status.lastCapture, status.streamNouns) : undefined;
-  const state = !connector ? 'unread' : status?.paused ? 'paused' : status?.readsThisPage ? 'on' : 'other-page';
+  // A page Gleaner could not read (its layout changed) is a problem, never "keeps your records".
+  const changed = !!status?.lastCapture && pageChanged(status.lastCapture);
+  const state = !connector ? 'unread' : status?.paused ? 'paused' : status?.readsThisPage ? (changed ? 'problem' : 'on') : 'other-page';
 
   return (
     <main class="popup">
@@ -130,13 +132,15 @@ export function Popup() {
                 : status.paused === 'site'
                   ? `Capture is paused on ${host}. Nothing from this site is kept.`
                   : status.readsThisPage
-                    ? `Gleaner keeps your ${connector.displayName} records from this page.`
+                    ? changed
+                      ? pageChangedLine(connector.displayName)
+                      : `Gleaner keeps your ${connector.displayName} records from this page.`
                     : `Gleaner does not read this ${connector.displayName} page, only the pages that list your records.`}
             </p>
             {line && !status.paused ? (
-              <div class="last-capture" data-testid="last-capture">
+              <div class={`last-capture ${line.tone}`} data-testid="last-capture" data-tone={line.tone}>
                 <p class="headline">{line.headline}</p>
-                <p class="detail">Last capture on this tab: {line.detail}</p>
+                <p class="detail">{line.tone === 'problem' ? line.detail : `Last capture on this tab: ${line.detail}`}</p>
               </div>
             ) : (
               !status.paused && (

@@ -1,32 +1,55 @@
 /** The popup's sentence about the last capture on a tab, pure. */
 import type { TabCapture } from '../../background/owner-handlers';
-import { formatShortWindow, relativeTime } from '../format';
+import { datesInWords, formatShortWindow, relativeTime } from '../format';
 
 export type Nouns = Record<string, { one: string; other: string }>;
+
+/** How a capture went, for the popup's style: kept, kept nothing for a reason the owner can fix, or a page Gleaner could not read. */
+export type CaptureTone = 'kept' | 'warning' | 'problem';
+
+export interface CaptureLine {
+  headline: string;
+  detail: string;
+  tone: CaptureTone;
+}
 
 export function countOf(count: number, stream: string, nouns: Nouns): string {
   const noun = nouns[stream] ?? { one: stream.replaceAll('_', ' '), other: stream.replaceAll('_', ' ') };
   return `${count} ${count === 1 ? noun.one : noun.other}`;
 }
 
+/** Did the page change so that Gleaner could not read it (the connector's `layout_unrecognized` warning)? */
+export function pageChanged(capture: Pick<TabCapture, 'warningCodes' | 'streams'>): boolean {
+  return !!capture.warningCodes?.includes('layout_unrecognized') && !capture.streams.some((entry) => entry.seen > 0);
+}
+
+/** "Amazon’s page changed; Gleaner could not read it": the popup's status line for a changed layout. */
+export function pageChangedLine(serviceName: string): string {
+  return `${serviceName}’s page changed; Gleaner could not read it.`;
+}
+
 /**
- * "12 orders seen, 3 new, covering Mar 2 – Nov 20, 2024" and a second line
- * with the other kinds and when. Honest about refusals and unchanged pages.
+ * "Kept 12 orders for Dana: 3 new, covering Mar 2 – Nov 20, 2024" and a
+ * second line with the other kinds and when. Honest about refusals, pages it
+ * could not read, and unchanged pages.
  */
-export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Date().toISOString()): { headline: string; detail: string } {
+export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Date().toISOString()): CaptureLine {
   const when = relativeTime(capture.at, now);
-  if (capture.outcome === 'no_account') return { headline: 'Nothing kept from this page: Gleaner could not tell whose account it is.', detail: `Sign in on the site, then reload the page. (${when})` };
+  if (capture.outcome === 'no_account') return { headline: 'Nothing kept from this page: Gleaner could not tell whose account it is.', detail: `Sign in on the site, then reload the page. (${when})`, tone: 'warning' };
+  if (pageChanged(capture)) {
+    return { headline: 'Nothing was kept from this page.', detail: `What Gleaner kept before is untouched; your full history can still come from the service’s data export (Import below). (${when})`, tone: 'problem' };
+  }
   const [primary, ...rest] = capture.streams;
   if (!primary) {
     const warning = capture.warnings[0];
-    return { headline: warning ? `The page was read but nothing was found: ${warning}` : 'The page was read but showed nothing to keep.', detail: when };
+    return { headline: warning ? `The page was read but nothing was found: ${datesInWords(warning)}` : 'The page was read but showed nothing to keep.', detail: when, tone: warning ? 'warning' : 'kept' };
   }
-  const parts = [`${countOf(primary.seen, primary.stream, nouns)} seen`];
-  parts.push(capture.outcome === 'unchanged_recapture' ? 'nothing new since the last visit' : `${primary.new} new`);
-  let headline = parts.join(', ');
+  const account = capture.accountLabel && capture.accountLabel !== 'Account named by you' ? capture.accountLabel : capture.connectionName;
+  let headline = `Kept ${countOf(primary.seen, primary.stream, nouns)}${account ? ` for ${account}` : ''}: `;
+  headline += capture.outcome === 'unchanged_recapture' ? 'nothing new since the last visit' : `${primary.new} new`;
   if (capture.window) headline += `, covering ${formatShortWindow(capture.window.start, capture.window.end)}`;
   const details = rest.filter((entry) => entry.seen > 0).map((entry) => `${countOf(entry.seen, entry.stream, nouns)} (${entry.new} new)`);
   if (capture.failed) details.push(`${capture.failed} could not be read`);
   details.push(when);
-  return { headline, detail: details.join(' · ') };
+  return { headline, detail: details.join(' · '), tone: capture.failed ? 'warning' : 'kept' };
 }

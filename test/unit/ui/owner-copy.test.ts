@@ -1,6 +1,6 @@
 /** The popup's capture sentence, the Sources card's next action and coverage fact, and the records filters. */
 import { describe, expect, it } from 'vitest';
-import { describeCapture } from '../../../src/ui/popup/capture-line';
+import { describeCapture, pageChangedLine } from '../../../src/ui/popup/capture-line';
 import { bestNextAction, latestCoverageFact } from '../../../src/ui/dashboard/sources';
 import { matchesFilter } from '../../../src/ui/records-filter';
 import { formatShortWindow } from '../../../src/ui/format';
@@ -27,14 +27,19 @@ const capture = (overrides: Partial<TabCapture> = {}): TabCapture => ({
 
 describe('describeCapture', () => {
   it('says what the page showed, what was new and the window', () => {
-    expect(describeCapture(capture(), nouns, '2026-11-28T10:05:00Z')).toEqual({ headline: '12 orders seen, 3 new, covering Mar 2 – Nov 20, 2024', detail: '1 item (1 new) · 5 minutes ago' });
-    expect(describeCapture(capture({ outcome: 'unchanged_recapture' }), nouns, '2026-11-28T10:00:10Z').headline).toBe('12 orders seen, nothing new since the last visit, covering Mar 2 – Nov 20, 2024');
-    expect(describeCapture(capture({ streams: [{ stream: 'orders', seen: 1, new: 0 }], window: undefined, failed: 2 }), nouns, '2026-11-30T10:00:00Z')).toEqual({ headline: '1 order seen, 0 new', detail: '2 could not be read · on Nov 28, 2026' });
+    expect(describeCapture(capture({ accountLabel: 'Dana' }), nouns, '2026-11-28T10:05:00Z')).toEqual({ headline: 'Kept 12 orders for Dana: 3 new, covering Mar 2 – Nov 20, 2024', detail: '1 item (1 new) · 5 minutes ago', tone: 'kept' });
+    expect(describeCapture(capture({ outcome: 'unchanged_recapture', accountLabel: 'Dana' }), nouns, '2026-11-28T10:00:10Z').headline).toBe('Kept 12 orders for Dana: nothing new since the last visit, covering Mar 2 – Nov 20, 2024');
+    expect(describeCapture(capture({ streams: [{ stream: 'orders', seen: 1, new: 0 }], window: undefined, failed: 2, connectionName: 'Amazon — Sam' }), nouns, '2026-11-30T10:00:00Z')).toEqual({ headline: 'Kept 1 order for Amazon — Sam: 0 new', detail: '2 could not be read · on Nov 28, 2026', tone: 'warning' });
   });
 
   it('is honest about a page it could not attribute or read', () => {
     expect(describeCapture(capture({ outcome: 'no_account', streams: [] }), nouns).headline).toMatch(/could not tell whose account/);
     expect(describeCapture(capture({ streams: [], warnings: ['The page layout was not recognised.'] }), nouns).headline).toContain('layout was not recognised');
+    // A changed layout is a problem, never a count of nothing.
+    const changed = describeCapture(capture({ streams: [], warnings: ['Gleaner could not recognise this Amazon orders page.'], warningCodes: ['layout_unrecognized'] }), nouns);
+    expect(changed.tone).toBe('problem');
+    expect(changed.headline).toBe('Nothing was kept from this page.');
+    expect(pageChangedLine('Amazon')).toBe('Amazon’s page changed; Gleaner could not read it.');
   });
 
   it('shortens windows within one year and names whole years', () => {

@@ -167,6 +167,32 @@ describe('the records browser', () => {
   });
 });
 
+describe('the provenance panel', () => {
+  it('does not flag a page’s day against the export’s instant of the same day, and does flag a real difference', async () => {
+    const { Provenance } = await import('../../../src/ui/dashboard/RecordsBrowser');
+    const record = {
+      stream: 'orders',
+      key: ECHO_ORDER,
+      rid: ECHO_ORDER,
+      methods: ['owner_artifact', 'browser_polyfill'],
+      batchIds: [],
+      data: { order_date: '2023-09-02T15:09:26Z', order_total_cents: 2750 },
+      versions: [
+        { method: 'owner_artifact', batchIds: [], data: { order_date: '2023-09-02T15:09:26Z', order_total_cents: 2750 } },
+        { method: 'browser_polyfill', batchIds: [], data: { order_date: '2023-09-02', order_total_cents: 2800 } },
+      ],
+    } as unknown as Parameters<typeof Provenance>[0]['record'];
+    root = document.createElement('div');
+    document.body.appendChild(root);
+    await act(() => render(<Provenance record={record} batches={[]} labels={{ order_date: 'Order date', order_total_cents: 'Order total' }} />, root!));
+    const page = root.querySelectorAll('[data-testid="provenance-versions"] > li')[1]!;
+    expect(page.querySelector('[data-field="order_date"]')!.className).not.toContain('differs');
+    expect(page.querySelector('[data-field="order_date"]')!.textContent).not.toContain('kept:');
+    expect(page.querySelector('[data-field="order_total_cents"]')!.className).toContain('differs');
+    expect(page.querySelector('[data-field="order_total_cents"] dt')!.textContent).toBe('Order total');
+  });
+});
+
 describe('format helpers', () => {
   it('joins nouns, counts in nouns, shortens, capitalises and formats field values', () => {
     expect(joinWithOr([])).toBe('');
