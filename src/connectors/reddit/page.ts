@@ -117,9 +117,9 @@ function oldRow(thing: Element): Row | null {
   const kind = type === 'comment' ? 't1' : type === 'link' ? 't3' : null;
   const id = kind ? fullname(raw, kind) : null;
   if (!kind || !id) return null;
+  // Links carry their creation time in `data-timestamp` (ms); comments only in the tagline's <time>.
   const stamp = intOf(attr(thing, 'data-timestamp'));
-  const time = thing.querySelector('.tagline time:not(.edited-timestamp), time.live-timestamp');
-  const created = (stamp !== null ? isoInstant(stamp) : null) ?? parseRedditTime(time?.getAttribute('datetime'));
+  const created = (stamp !== null ? isoInstant(stamp) : null) ?? parseRedditTime(thing.querySelector('.tagline time:not(.edited-timestamp)')?.getAttribute('datetime'));
   const permalink = canonicalPermalink(attr(thing, 'data-permalink'));
   const subreddit = subredditName(attr(thing, 'data-subreddit'));
   if (kind === 't3') {
@@ -135,7 +135,8 @@ function oldRow(thing: Element): Row | null {
         permalink,
         url,
         domain: domainOf(url),
-        selftext: markdownText(thing.querySelector('.expando .usertext-body .md')),
+        // The text of a self post shows only once its expando was opened (then it is in the page).
+        selftext: markdownText(thing.querySelector('.expando:not(.expando-uninitialized) .md')),
         is_self: domain ? domain.toLowerCase().startsWith('self.') : thing.classList.contains('self') || null,
         over_18: attr(thing, 'data-nsfw') === null ? null : attr(thing, 'data-nsfw') === 'true',
         score: intOf(attr(thing, 'data-score')),
