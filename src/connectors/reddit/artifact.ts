@@ -117,7 +117,11 @@ class ExportReader {
         this.kind = byHeader;
       } else {
         this.kind = null;
-        this.warn({ code: 'unknown_file', message: `"${this.fileName}" does not have the columns of a Reddit export file Gleaner reads; it was skipped.`, where: this.fileName });
+        this.warn(
+          byHeader === 'ids' && !this.nameKind
+            ? { code: 'unknown_file', message: `"${this.fileName}" is a list of Reddit ids, but only its name says whether they are saved or hidden posts or comments: upload the whole export zip, or the file under its own name (saved_posts.csv, hidden_posts.csv, …).`, where: this.fileName }
+            : { code: 'unknown_file', message: `"${this.fileName}" does not have the columns of a Reddit export file Gleaner reads; it was skipped.`, where: this.fileName },
+        );
       }
       return;
     }
@@ -281,7 +285,8 @@ export const redditExportParser: ChunkedArtifactParser = {
     const byHeader = kindByHeader(fields);
     if (!byHeader) return 0;
     const named = kindByName(path);
-    if (byHeader === 'ids') return named && named !== 'posts' && named !== 'comments' && named !== 'statistics' ? 0.9 : 0.3;
+    // A renamed list of ids is still Reddit's: claimed, so the owner hears which file it needs to be.
+    if (byHeader === 'ids') return named && named !== 'posts' && named !== 'comments' && named !== 'statistics' ? 0.9 : 0.6;
     return named ? 0.95 : 0.75;
   },
 

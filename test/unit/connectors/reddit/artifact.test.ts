@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { redditExportParser } from '../../../../src/connectors/reddit/artifact';
 import { redditStreams } from '../../../../src/connectors/reddit/streams';
 import { ARTIFACT_LIMITS } from '../../../../src/artifacts/limits';
+import { openArtifact } from '../../../../src/artifacts/open-artifact';
+import { bytesSource } from '../../../../src/artifacts/source';
+import { connectors } from '../../../../src/connectors/registry';
 import type { ParsedChunk, ParseSummary, StreamFile } from '../../../../src/artifacts/streaming';
 import type { Observation } from '../../../../src/core/model';
-import { REDDIT_EXPORT_FILES, expectations, redditExportBytes, redditExportText, type RedditExportFile } from '../../../fixtures/reddit';
+import { REDDIT_EXPORT_FILES, REDDIT_EXPORT_ZIP_NAME, expectations, makeRedditExportZip, redditExportBytes, redditExportText, type RedditExportFile } from '../../../fixtures/reddit';
 
 const allFiles = () => REDDIT_EXPORT_FILES.map((name) => ({ path: name, text: () => redditExportText(name) }));
 const textFile = (path: string, text: string) => ({ path, text: () => text });
@@ -145,5 +148,27 @@ describe('redditExportParser.parseChunks', () => {
     expect(summary.accountHint).toEqual(whole.accountHint);
     expect(summary.coverage).toEqual(whole.coverage);
     expect(summary.entries.sort()).toEqual([...REDDIT_EXPORT_FILES].sort());
+  });
+});
+
+describe('opening the export', () => {
+  it('the zip is Reddit’s by content: its eight files are claimed, the IP log and messages never read', async () => {
+    const opened = await openArtifact(bytesSource(makeRedditExportZip()), REDDIT_EXPORT_ZIP_NAME, connectors, ARTIFACT_LIMITS);
+    expect(opened.connector.key).toBe('reddit');
+    expect(opened.files.map((f) => f.path).sort()).toEqual([...REDDIT_EXPORT_FILES].sort());
+  });
+
+  it('one CSV uploaded bare is read on its own', async () => {
+    const opened = await openArtifact(bytesSource(redditExportBytes('comments.csv')), 'comments.csv', connectors, ARTIFACT_LIMITS);
+    expect(opened.connector.key).toBe('reddit');
+    const { chunks } = await drain(opened.files, 1000);
+    expect(ids(chunks.flatMap((c) => c.observations), 'comments')).toEqual(expectations.export.byStream.comments);
+  });
+
+  it('a renamed list of ids is claimed and told which file it must be', () => {
+    const parsed = redditExportParser.parse([textFile('download.csv', redditExportText('saved_posts.csv'))]);
+    expect(parsed.observations).toEqual([]);
+    expect(parsed.warnings[0]!.message).toMatch(/upload the whole export zip, or the file under its own name/);
+    expect(redditExportParser.sniff({ path: 'download.csv', format: 'csv', head: redditExportText('saved_posts.csv') })).toBeGreaterThanOrEqual(0.5);
   });
 });
