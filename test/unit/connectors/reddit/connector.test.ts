@@ -67,3 +67,11 @@ describe('content-script weight', () => {
     }
   });
 });
+
+describe('receipt words', () => {
+  it('an import’s next step names Reddit’s pages, not another service’s', async () => {
+    const { nextActions } = await import('../../../../src/import/receipt-copy');
+    const job = { status: 'committed', preview: { coveredThrough: '2024-03-16' } } as unknown as Parameters<typeof nextActions>[0];
+    expect(nextActions(job, redditConnector, undefined)[0]).toBe('This export is covered through Mar 16, 2024. For anything newer, visit your Reddit lists on Reddit (old.reddit.com) while signed in, or request a fresh export later.');
+  });
+});
