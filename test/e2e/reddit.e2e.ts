@@ -97,7 +97,7 @@ describe('Reddit: listings captured from pages, the export imported, one account
     expect((await dashboard2.importFile(zipUpload(), { keepSuggested: true })).outcome).toBe('merged');
     expect((await listConnections(second)).map((c) => c.id)).toEqual([captured.id]);
     expect(await visibleSet(second, captured.id)).toEqual(exportFirst);
-  });
+  }, 240_000); // two browsers, one after the other
 
   it('another user’s page browsed while signed in stores nothing; a second account is a second connection; www pages join the same account', async () => {
     const session = await browser();
@@ -198,6 +198,6 @@ describe('Reddit to the real PDPP reference server', () => {
     for (const stream of REDDIT_STREAMS) expect(held.filter((r) => r.stream === stream).map((r) => r.id).sort(), stream).toEqual(expected[stream]);
     const undated = held.find((r) => r.id === 't3_14xj9tt')!;
     expect(undated.data.created_utc ?? null).toBeNull();
-  });
+  }, 180_000);
 });
 
