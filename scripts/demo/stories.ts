@@ -2,10 +2,12 @@
 import { amazonStory } from './amazon';
 import { netflixStory } from './netflix';
 import { xStory } from './x';
+import { redditStory } from './reddit';
 import type { DemoStory } from './context';
 
 export const stories: DemoStory[] = [
   { title: 'Amazon', run: amazonStory },
   { title: 'Netflix', run: netflixStory },
   { title: 'X', run: xStory },
+  { title: 'Reddit', run: redditStory },
 ];

@@ -53,7 +53,6 @@ const FOREIGN_BY_CONTENT: { test: (format: SniffedFormat, head: string) => boole
   { service: 'Netflix', what: 'viewing activity', test: (f, h) => f === 'csv' && /Profile Name/i.test(h) && /Start Time/i.test(h) },
   { service: 'YouTube', what: 'watch history', test: (f, h) => f === 'json' && /"titleUrl"/.test(h) && /"time"/.test(h) },
   { service: 'ChatGPT', what: 'conversation export', test: (f, h) => f === 'json' && /"mapping"/.test(h) && /"(current_node|create_time)"/.test(h) },
-  { service: 'Reddit', what: 'data export', test: (f, h) => f === 'csv' && /^\s*id,permalink,/i.test(h) },
 ];
 
 const FOREIGN_BY_PATH: { re: RegExp; service: string; what: string }[] = [
@@ -61,7 +60,6 @@ const FOREIGN_BY_PATH: { re: RegExp; service: string; what: string }[] = [
   { re: /(^|\/)NetflixViewingHistory\.csv$/i, service: 'Netflix', what: 'viewing history' },
   { re: /(^|\/)watch-history\.(json|html)$/i, service: 'YouTube', what: 'watch history (Google Takeout)' },
   { re: /(^|\/)conversations\.json$/i, service: 'ChatGPT', what: 'conversation export' },
-  { re: /(^|\/)(saved_posts|post_votes|comment_votes)\.csv$/i, service: 'Reddit', what: 'data export' },
 ];
 
 export function foreignByContent(format: SniffedFormat, head: string): ForeignExport | undefined {

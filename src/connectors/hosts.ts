@@ -2,8 +2,9 @@
 import { amazonMeta } from './amazon/meta';
 import { netflixMeta } from './netflix/meta';
 import { xMeta } from './x/meta';
+import { redditMeta } from './reddit/meta';
 
-export const connectorMetas = [amazonMeta, netflixMeta, xMeta] as const;
+export const connectorMetas = [amazonMeta, netflixMeta, xMeta, redditMeta] as const;
 
 export function connectorHostPermissions(): string[] {
   return connectorMetas.flatMap((meta) => meta.hosts.map((host) => `https://${host}/*`));

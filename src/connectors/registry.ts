@@ -2,9 +2,10 @@
 import { amazonConnector } from './amazon';
 import { netflixConnector } from './netflix';
 import { xConnector } from './x';
+import { redditConnector } from './reddit';
 import type { ConnectorDefinition } from './types';
 
-export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, xConnector];
+export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, xConnector, redditConnector];
 
 export function connectorByKey(key: string): ConnectorDefinition | undefined {
   return connectors.find((connector) => connector.key === key);

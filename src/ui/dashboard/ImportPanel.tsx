@@ -162,6 +162,11 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
             ) : (
               <li>{plural(preview.records, 'record')}, all new to Gleaner.</li>
             )}
+            {preview.accountHint && (
+              <li data-testid="preview-account">
+                The file names the account {preview.accountHint.label} ({preview.accountHint.evidence}).
+              </li>
+            )}
             {preview.duplicatesInFile > 0 && <li>{plural(preview.duplicatesInFile, 'row')} repeated inside the file (counted once).</li>}
             {preview.failed > 0 && <li>{plural(preview.failed, 'row')} could not be read (see the notes).</li>}
             {preview.accountHint && (
