@@ -76,3 +76,24 @@ export function compareDays(a: Ymd, b: Ymd): number {
 export function browserClock(): Clock {
   return { now: new Date(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
 }
+
+/**
+ * A local day as ISO strings with the zone's offset: its start
+ * ("2026-03-13T00:00:00+13:00", whose first ten characters are the day), the
+ * next day's start, and its last millisecond.
+ */
+export function localDayIso(day: Ymd, timeZone: string): { start: string; end: string; last: string } {
+  const next = addDays(day, 1);
+  const startMs = dayStart(day, timeZone);
+  const endMs = dayStart(next, timeZone);
+  const startOffset = offsetText(Date.UTC(day.y, day.m - 1, day.d) - startMs);
+  const endOffset = offsetText(Date.UTC(next.y, next.m - 1, next.d) - endMs);
+  return { start: `${isoDay(day)}T00:00:00${startOffset}`, end: `${isoDay(next)}T00:00:00${endOffset}`, last: `${isoDay(day)}T23:59:59.999${endOffset}` };
+}
+
+function offsetText(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}

@@ -15,7 +15,7 @@
  */
 import type { AccountHint, BatchWarning, CoverageClaim, Observation } from '../../core/model';
 import type { PageCapture, PageExtractor } from '../types';
-import { addDays, browserClock, compareDays, dayStart, isoDay, localDay, weekday, type Clock, type Ymd } from './local-day';
+import { addDays, browserClock, compareDays, isoDay, localDay, localDayIso, weekday, type Clock, type Ymd } from './local-day';
 
 const HISTORY_PATH_RE = /^\/feed\/history\/?$/;
 const VIDEO_HREF_RE = /(?:[?&]v=|\/shorts\/|youtu\.be\/)([\w-]{11})(?![\w-])/;
@@ -108,12 +108,12 @@ function readItem(item: Element): Row | undefined {
   return { videoId, title, channelName, channelUrl: absolute(channelLink?.getAttribute('href') ?? null) };
 }
 
-function unrecognized(accountHint: AccountHint | undefined): PageCapture {
+function unrecognized(accountHint: AccountHint | undefined, earlier: BatchWarning[]): PageCapture {
   return {
     observations: [],
     coverage: [],
     ...(accountHint ? { accountHint } : {}),
-    warnings: [{ code: 'layout_unrecognized', message: 'Gleaner could not recognise this YouTube history page; YouTube may have changed its layout. Nothing was saved from it.' }],
+    warnings: [...earlier, { code: 'layout_unrecognized', message: 'Gleaner could not recognise this YouTube history page; YouTube may have changed its layout. Nothing was saved from it.' }],
   };
 }
 
@@ -130,7 +130,7 @@ export function createYoutubePageExtractor(clock: () => Clock = browserClock): P
       const warnings: BatchWarning[] = [];
       const observations: Observation[] = [];
       const seen = new Set<string>();
-      const days = new Map<string, { start: number; end: number }>();
+      const days = new Map<string, { start: string; end: string; last: string }>();
       let day: Ymd | undefined;
       let headings = 0;
       let undated = 0;
@@ -150,7 +150,7 @@ export function createYoutubePageExtractor(clock: () => Clock = browserClock): P
           continue;
         }
         if (!day) {
-          undated++;
+          if (headings === 0) undated++; // under an unreadable heading: already said (unknown_day)
           continue;
         }
         const iso = isoDay(day);
@@ -159,7 +159,7 @@ export function createYoutubePageExtractor(clock: () => Clock = browserClock): P
         seen.add(id);
         let window = days.get(iso);
         if (!window) {
-          window = { start: dayStart(day, timeZone), end: dayStart(addDays(day, 1), timeZone) };
+          window = localDayIso(day, timeZone);
           days.set(iso, window);
         }
         observations.push({
@@ -167,10 +167,10 @@ export function createYoutubePageExtractor(clock: () => Clock = browserClock): P
           data: {
             id,
             video_id: row.videoId,
-            watched_at: new Date(window.start).toISOString(),
+            watched_at: window.start,
             watched_at_precision: 'day',
             watched_on: iso,
-            day_ends_at: new Date(window.end).toISOString(),
+            day_ends_at: window.end,
             time_zone: timeZone,
             video_url: `https://www.youtube.com/watch?v=${row.videoId}`,
             video_title: row.title,
@@ -184,14 +184,14 @@ export function createYoutubePageExtractor(clock: () => Clock = browserClock): P
       if (undated > 0) warnings.push({ code: 'no_day_heading', message: `${undated} video(s) were not under a day heading; they were not kept.` });
       if (observations.length === 0) {
         if (headings === 0 && doc.querySelector(EMPTY_SELECTOR)) return { observations: [], coverage: [], ...(accountHint ? { accountHint } : {}), warnings };
-        return unrecognized(accountHint);
+        return unrecognized(accountHint, warnings);
       }
-      const windows = [...days.values()];
+      const ordered = [...days.keys()].sort();
       const coverage: CoverageClaim[] = [
         {
           stream: 'youtube_watch_history',
-          start: new Date(Math.min(...windows.map((w) => w.start))).toISOString(),
-          end: new Date(Math.max(...windows.map((w) => w.end)) - 1).toISOString(),
+          start: days.get(ordered[0]!)!.start,
+          end: days.get(ordered.at(-1)!)!.last,
           completeness: 'partial',
           evidence: `YouTube history page: ${observations.length} videos on ${days.size} days (the page shows recent viewings and loads more as you scroll)`,
         },

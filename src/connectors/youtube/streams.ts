@@ -40,7 +40,11 @@ export const YoutubeWatch = z.looseObject({
   /** `takeout:<video id>:<instant>` (export) or `page:<video id>:<day>` (history page). */
   id: z.string().min(8).max(120).regex(/^(takeout|page):[\w-]{11}:\S+$/, 'not a watch id'),
   video_id: YoutubeVideoId,
-  /** The export's instant (UTC); for a page row, the start of its local day (`watched_at_precision: "day"`). */
+  /**
+   * The export's instant (UTC, `Z`); for a page row, the start of its local day
+   * with the zone's offset ("2026-03-13T00:00:00+13:00", `watched_at_precision: "day"`),
+   * so its first ten characters are the day the page showed.
+   */
   watched_at: Instant,
   watched_at_precision: z.enum(['instant', 'day']),
   /** Page rows: the local day the history page showed the video under. */

@@ -5,6 +5,7 @@ import { completenessWord, connectionCounts, formatDay, formatWindow, methodSour
 import { Timeline } from './Timeline';
 import { RecordsBrowser } from './RecordsBrowser';
 import { Receipts } from './Receipts';
+import { ProbableCounts } from './ProbablePairs';
 
 type Coverage = ResponseOf<'coverage.get'>;
 type Batches = ResponseOf<'batches.list'>;
@@ -187,6 +188,7 @@ function ConnectionHeader(props: { connection: Connection; batches: Batches; onR
         {connection.accountLabel} · {connectionCounts(connection)}
         {connection.tombstonedRecords ? ` (and ${connection.tombstonedRecords} marked gone)` : ''} · {plural(connection.batchCount, 'receipt', 'receipts')} · since {formatDay(connection.createdAt)}
       </p>
+      <ProbableCounts connectionId={connection.id} refreshKey={props.batches.length} />
       {error && (
         <p class="error" role="alert">
           {error}
