@@ -38,7 +38,7 @@ export async function youtubeStory({ session, server, check }: DemoContext): Pro
   await dashboard.chooseFile(part2!);
   await dashboard.waitForPreviewOrError();
   const preview = (await dashboard.previewText()).replace(/\s+/g, ' ');
-  const overlap = /\(0 of [^)]*\)/.exec(preview)?.[0] ?? '';
+  const overlap = /\(0 of [^)]*probably[^)]*\)/.exec(preview)?.[0] ?? '';
   console.log(`   preview: ${PRIYA_ACCOUNT_LABEL} ${overlap}`);
   await dashboard.page.getByRole('radio', { name: new RegExp(PRIYA_ACCOUNT_LABEL) }).check();
   await dashboard.page.getByTestId('confirm-import').click();

@@ -94,7 +94,7 @@ export function htmlExportHint(path: string): string {
  */
 export function takeoutPartRefusal(fileName: string, paths: readonly string[]): string | undefined {
   if (!paths.some((path) => /^Takeout\//.test(path))) return undefined;
-  return `"${fileName}" is one part of a Google Takeout export, but it does not hold your YouTube watch history. Upload the part (zip) that holds "YouTube and YouTube Music/history/watch-history.json"; nothing was saved from this one.`;
+  return `"${fileName}" is one part of a Google Takeout export, but it does not hold your YouTube watch history. Upload the part (zip) that holds "YouTube and YouTube Music/history/watch-history.json".`;
 }
 
 /** What to do about an empty file: usually a download that did not finish. */
