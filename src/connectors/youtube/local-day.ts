@@ -82,7 +82,20 @@ export function browserClock(): Clock {
  * ("2026-03-13T00:00:00+13:00", whose first ten characters are the day), the
  * next day's start, and its last millisecond.
  */
+const dayIsoCache = new Map<string, { start: string; end: string; last: string }>();
+
 export function localDayIso(day: Ymd, timeZone: string): { start: string; end: string; last: string } {
+  // Re-extractions of one page ask for the same few days again: remember them (zone rules do not change under a page).
+  const cacheKey = `${timeZone} ${isoDay(day)}`;
+  const hit = dayIsoCache.get(cacheKey);
+  if (hit) return hit;
+  if (dayIsoCache.size > 200) dayIsoCache.clear();
+  const computed = computeLocalDayIso(day, timeZone);
+  dayIsoCache.set(cacheKey, computed);
+  return computed;
+}
+
+function computeLocalDayIso(day: Ymd, timeZone: string): { start: string; end: string; last: string } {
   const next = addDays(day, 1);
   const startMs = dayStart(day, timeZone);
   const endMs = dayStart(next, timeZone);
