@@ -7,7 +7,7 @@
 import type { ConnectorDefinition } from '../connectors/types';
 import { ArtifactError } from './errors';
 import type { ArtifactLimits } from './limits';
-import { emptyFileRefusal, foreignByContent, foreignByPath, htmlExportHint, sniffFormat, type SniffedFormat } from './sniff';
+import { emptyFileRefusal, foreignByContent, foreignByPath, htmlExportHint, sniffFormat, takeoutPartRefusal, type SniffedFormat } from './sniff';
 import type { ByteSource } from './source';
 import { chunkedParsers, type ChunkedArtifactParser, type StreamFile } from './streaming';
 import { headText } from './text';
@@ -92,6 +92,8 @@ export async function openArtifact(source: ByteSource, fileName: string, connect
       if (directory.entries.length > 0 && directory.entries.every((entry) => entry.encrypted)) {
         throw new ArtifactError('encrypted_zip', 'This zip is password-protected. Download the export again and upload it without a password.');
       }
+      const takeoutPart = takeoutPartRefusal(fileName, directory.entries.map((entry) => entry.name));
+      if (takeoutPart) throw new ArtifactError('unknown_format', takeoutPart);
       throw new ArtifactError('unknown_format', `Gleaner found no export it knows inside "${fileName}".`);
     }
     // Confirm each claim by content, best first.

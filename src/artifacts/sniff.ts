@@ -74,7 +74,9 @@ export function foreignByPath(path: string): ForeignExport | undefined {
 
 /** Exports whose data version is JSON (the HTML version is for reading, not importing). */
 export function htmlExportHint(path: string): string {
-  if (/watch-history|search-history|takeout/i.test(path)) return 'In Google Takeout, choose JSON instead of HTML for your history.';
+  if (/watch-history|search-history|takeout|youtube/i.test(path)) {
+    return 'Export it again and choose JSON in Takeout\'s YouTube options ("Multiple formats" → history → JSON); the HTML version is for reading, not importing.';
+  }
   // A Your Orders page saved from the browser: Amazon offers no HTML export, so say what does work.
   if (/your[ _-]?orders|order[ _-]?history|order[ _-]?details|amazon/i.test(path)) {
     return 'It looks like an Amazon page saved from your browser. Gleaner keeps what Your Orders pages show by itself while you visit them signed in; for your whole history, request Amazon’s data export (a zip) and upload that.';
@@ -84,6 +86,15 @@ export function htmlExportHint(path: string): string {
     return 'It looks like the page of your X archive for reading in a browser (Your archive.html). Upload the whole archive zip X sent you instead: your posts are in its data/tweets.js.';
   }
   return 'Gleaner reads the data version of an export (a CSV, JSON or zip file from the service), not a saved web page.';
+}
+
+/**
+ * A Google Takeout zip without the part a connector reads: Takeout splits large
+ * exports into several zips and only one holds each service's history.
+ */
+export function takeoutPartRefusal(fileName: string, paths: readonly string[]): string | undefined {
+  if (!paths.some((path) => /^Takeout\//.test(path))) return undefined;
+  return `"${fileName}" is one part of a Google Takeout export, but it does not hold your YouTube watch history. Upload the part (zip) that holds "YouTube and YouTube Music/history/watch-history.json".`;
 }
 
 /** What to do about an empty file: usually a download that did not finish. */

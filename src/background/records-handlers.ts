@@ -8,14 +8,23 @@ import type { ConnectorDefinition, RecordView, StreamDefinition } from '../conne
 import { ACQUISITION_METHODS, type StoredRecord } from '../core/model';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { allWords, matchesFilter, searchableText, searchWords, wordMask } from '../ui/records-filter';
-import { pageRecordsByStream, recordsByIdPrefix, scanRecordsByStream, streamsOf, type CountedRecordPage } from '../db/record-index';
+import { countVisibleByStream, pageRecordsByStream, recordsByIdPrefix, scanRecordsByStream, streamsOf, type CountedRecordPage } from '../db/record-index';
+import { partnersOf, probablePairsOf } from './probable-pairs';
+import { probableSentence } from '../ui/probable-words';
 
 /**
  * A record for the records browser: `summary` is its stream's `describe()`,
  * `view` its `present()` (the service's nouns), and `parts` (for a stream
  * with parts, e.g. an order) the visible records that are its parts.
  */
-export type LabelledRecord = StoredRecord & { summary: string; view: RecordView; parts?: LabelledRecord[] };
+export type LabelledRecord = StoredRecord & { summary: string; view: RecordView; parts?: LabelledRecord[]; probable?: ProbablePartner };
+
+/** A record of another method that is probably the same event (shown side by side, never merged). */
+export interface ProbablePartner {
+  /** Why, in owner words ("same video, watched on the same day"). */
+  reason: string;
+  partner: LabelledRecord;
+}
 
 /** A stream in the owner's words: its nouns and field labels. */
 export interface StreamWords {
@@ -72,6 +81,37 @@ async function pageParts(db: GleanerDatabase, definitions: readonly StreamDefini
       byKey.set(key, [...(byKey.get(key) ?? []), part]);
     }
     for (const record of mine) found.set(record, byKey.get(record.key) ?? []);
+  }
+  return found;
+}
+
+export interface ProbableSummary {
+  stream: string;
+  reason: string;
+  /** Visible records of the stream (each method's records counted once each). */
+  total: number;
+  /** Pairs of records that are probably one event. */
+  pairs: number;
+  /** "1,674 viewings; 29 probably also in the export". */
+  sentence: string;
+}
+
+/** For a page's records of streams with a probable-duplicate rule: each paired record's partner (read by identity). */
+async function pagePartners(db: GleanerDatabase, definitions: readonly StreamDefinition[], connectionId: string, records: readonly StoredRecord[]): Promise<Map<StoredRecord, { reason: string; partner: StoredRecord }>> {
+  const found = new Map<StoredRecord, { reason: string; partner: StoredRecord }>();
+  for (const definition of definitions) {
+    const mine = records.filter((record) => record.stream === definition.name);
+    if (!definition.probableDuplicates || mine.length === 0) continue;
+    const partners = partnersOf(await probablePairsOf(db, connectionId, definition));
+    const wanted = mine.flatMap((record) => {
+      const pair = partners.get(record.rid);
+      return pair ? [{ record, pair }] : [];
+    });
+    const read = await db.records.bulkGet(wanted.map(({ pair }) => [connectionId, definition.name, pair.partner] as [string, string, string]));
+    wanted.forEach(({ record, pair }, index) => {
+      const partner = read[index];
+      if (partner) found.set(record, { reason: pair.reason, partner });
+    });
   }
   return found;
 }
@@ -150,15 +190,35 @@ export function createRecordsHandlers(db: GleanerDatabase, connectors: readonly 
       };
       const label = (record: StoredRecord): LabelledRecord => ({ ...record, summary: describe(record), view: view(record) });
       const parts = await pageParts(db, definitions, page.records, request.includeTombstoned);
+      const probable = await pagePartners(db, definitions, request.connectionId, page.records);
       return {
         total: page.total,
         counts: streams.map((stream) => ({ stream, total: page.byStream[stream] ?? 0 })),
         streams: streamWords(connector),
         records: page.records.map((record) => {
           const own = parts.get(record);
-          return own ? { ...label(record), parts: own.map(label) } : label(record);
+          const labelled = own ? { ...label(record), parts: own.map(label) } : label(record);
+          const pair = probable.get(record);
+          return pair ? { ...labelled, probable: { reason: pair.reason, partner: label(pair.partner) } } : labelled;
         }),
       };
+    },
+
+    /** Per stream with a probable-duplicate rule: its visible records and how many pairs, in the owner's nouns. */
+    async 'records.probable'(request: ParsedRequestOf<'records.probable'>): Promise<ProbableSummary[]> {
+      const connection = await db.connections.get(request.connectionId);
+      const connector = connection && connectors.find((candidate) => candidate.key === connection.connectorKey);
+      if (!connector) return [];
+      const nouns = nounsOf(connector);
+      const out: ProbableSummary[] = [];
+      for (const definition of connector.streams) {
+        if (!definition.probableDuplicates || definition.crossMethodIdentity) continue;
+        const pairs = await probablePairsOf(db, request.connectionId, definition);
+        const total = (await countVisibleByStream(db, request.connectionId, [definition.name]))[definition.name] ?? 0;
+        const words = nouns[definition.name]!;
+        out.push({ stream: definition.name, reason: definition.probableDuplicates.reason, total, pairs: pairs.length, sentence: probableSentence(total, pairs.length, words) });
+      }
+      return out;
     },
   };
 }

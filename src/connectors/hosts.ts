@@ -1,10 +1,11 @@
 /** Host permissions for the manifest: exactly the hosts connectors declare. */
 import { amazonMeta } from './amazon/meta';
 import { netflixMeta } from './netflix/meta';
+import { youtubeMeta } from './youtube/meta';
 import { xMeta } from './x/meta';
 import { redditMeta } from './reddit/meta';
 
-export const connectorMetas = [amazonMeta, netflixMeta, xMeta, redditMeta] as const;
+export const connectorMetas = [amazonMeta, netflixMeta, youtubeMeta, xMeta, redditMeta] as const;
 
 export function connectorHostPermissions(): string[] {
   return connectorMetas.flatMap((meta) => meta.hosts.map((host) => `https://${host}/*`));

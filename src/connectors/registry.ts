@@ -1,11 +1,12 @@
 /** Every connector Gleaner ships. Adding a service: add its folder and one line here. */
 import { amazonConnector } from './amazon';
 import { netflixConnector } from './netflix';
+import { youtubeConnector } from './youtube';
 import { xConnector } from './x';
 import { redditConnector } from './reddit';
 import type { ConnectorDefinition } from './types';
 
-export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, xConnector, redditConnector];
+export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, youtubeConnector, xConnector, redditConnector];
 
 export function connectorByKey(key: string): ConnectorDefinition | undefined {
   return connectors.find((connector) => connector.key === key);

@@ -34,6 +34,7 @@ import { fingerprinted, identifyingFingerprints, mayAllBeKnown, originalReceiptF
 import { gapsOf, keyObservations, PreviewTally } from './preview';
 import { knownKeys } from './known-keys';
 import { AccountEvidenceTally, accountNameRefusal } from './account-naming';
+import { otherMethodKeys, probablyKept } from './probable-overlap';
 import { SNAPSHOT_THRESHOLD } from '../export/outbox';
 import { commitRoutes, confirmRoutes, RouteCancelled, RouteStale, RouteTally, type RouteHost, type RoutedJob } from './routes';
 import { ACTIVE_JOB_STATUSES, type EntryFingerprint, type ImportCandidate, type ImportJobRow, type ImportPreview, type ImportSettings } from './types';
@@ -320,7 +321,11 @@ export class ImportRunner {
     const evidence = new AccountEvidenceTally(connector);
     const routeTally = new RouteTally(); // one upload holding several accounts (src/import/routes.ts)
     const siblings = (await this.db.connections.where('connectorKey').equals(connector.key).toArray()).slice(0, MAX_CANDIDATES);
-    const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0 }]));
+    const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0, probable: 0 }]));
+    // Records no key proves the same (a viewing): how many are probably kept from pages already, per connection.
+    const primaryStream = connector.streams[0];
+    const pageKeys = new Map<string, Set<string>>();
+    if (primaryStream?.probableDuplicates) for (const connection of siblings) pageKeys.set(connection.id, await otherMethodKeys(this.db, connection.id, primaryStream, 'owner_artifact'));
     let compared = 0;
     let bytes = 0;
     let lastProgress = Date.now();
@@ -342,6 +347,7 @@ export class ImportRunner {
         if (keyed.length === 0) continue;
         const found = await knownKeys(this.db, 'records', keyed.map((entry) => [connection.id, ...entry.id]));
         const slot = overlap.get(connection.id)!;
+        if (primaryStream && pageKeys.has(connection.id)) slot.probable += probablyKept(primaryStream, chunk.observations, pageKeys.get(connection.id)!, 'owner_artifact');
         found.forEach((known, index) => {
           if (!known) return;
           slot.known += 1;
@@ -368,6 +374,7 @@ export class ImportRunner {
         overlap: overlap.get(connection.id)!.overlap,
         compared,
         known: overlap.get(connection.id)!.known,
+        ...(pageKeys.has(connection.id) ? { probable: overlap.get(connection.id)!.probable } : {}),
       }))
       .sort((a, b) => b.overlap - a.overlap || a.displayName.localeCompare(b.displayName));
     const matched = summary.accountHint ? siblings.find((connection) => connection.accountKey === summary.accountHint?.key) : undefined;
@@ -421,6 +428,7 @@ export class ImportRunner {
       accountNaming: connector.accountNaming && { prompt: connector.accountNaming.prompt, help: connector.accountNaming.help },
       matchedConnectionId: matched?.id,
       candidates,
+      recordNouns: primaryStream ? (connector.ownerCopy?.streamNouns?.[primaryStream.name] ?? { one: primaryStream.displayName.toLowerCase(), other: primaryStream.displayName.toLowerCase() }) : undefined,
       suggestedConnectionId: suggested?.id,
       newRecords: Math.max(0, tally.records - known),
       knownRecords: known,

@@ -32,6 +32,8 @@ export interface ImportCandidate {
   compared: number;
   /** Records of the file this connection already holds, all streams. */
   known: number;
+  /** For records no key proves the same (viewings): how many of the file's are probably kept from pages already. */
+  probable?: number;
 }
 
 export interface ImportPreview {
@@ -62,6 +64,8 @@ export interface ImportPreview {
   accountNaming?: { prompt: string; help: string };
   matchedConnectionId?: string;
   candidates: ImportCandidate[];
+  /** The file's main records in the service's nouns ("order"/"orders", "viewing"/"viewings"). */
+  recordNouns?: { one: string; other: string };
   /** The connection the preview compared against for new/known, when one is suggested. */
   suggestedConnectionId?: string;
   newRecords: number;

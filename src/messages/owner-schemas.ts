@@ -39,6 +39,8 @@ export const ownerRequestSchemas = {
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
   }),
+  /** Per stream with a probable-duplicate rule: visible records and probable pairs, in the owner's nouns (derived on read). */
+  'records.probable': z.object({ connectionId: Id }),
   /** Records marked gone, per stream and the method of the batch that marked them. */
   'coverage.tombstones': z.object({ connectionId: Id }),
   /** The eviction canary (checked now) and any standing alarm. */

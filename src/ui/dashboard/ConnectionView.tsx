@@ -6,6 +6,7 @@ import { Timeline } from './Timeline';
 import { RecordsBrowser } from './RecordsBrowser';
 import { Receipts } from './Receipts';
 import { MergeConnections } from './MergeConnections';
+import { ProbableCounts } from './ProbablePairs';
 
 type Coverage = ResponseOf<'coverage.get'>;
 type Batches = ResponseOf<'batches.list'>;
@@ -199,6 +200,7 @@ function ConnectionHeader(props: { connection: Connection; batches: Batches; onR
         {connection.accountLabel} · {connectionCounts(connection)}
         {connection.tombstonedRecords ? ` (and ${connection.tombstonedRecords} marked gone)` : ''} · {plural(connection.batchCount, 'receipt', 'receipts')} · since {formatDay(connection.createdAt)}
       </p>
+      <ProbableCounts connectionId={connection.id} refreshKey={props.batches.length} />
       {error && (
         <p class="error" role="alert">
           {error}

@@ -205,7 +205,8 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
                 <input type="radio" name="target" value={candidate.connectionId} checked={target === candidate.connectionId} onChange={() => setTarget(candidate.connectionId)} />
                 {candidate.displayName}{' '}
                 <span class="evidence">
-                  ({candidate.overlap} of {candidate.compared} {(Object.keys(preview.recordsByStream)[0] ?? 'records').replace(/_/g, ' ')} in this file are already there)
+                  ({candidate.overlap} of {candidate.compared} {preview.recordNouns?.other ?? 'orders'} in this file are already there
+                  {candidate.probable ? `; ${candidate.probable} probably are, kept from pages` : ''})
                 </span>
               </label>
             ))}

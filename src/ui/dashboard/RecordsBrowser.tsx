@@ -10,6 +10,7 @@ import type { AcquisitionBatch } from '../../core/model';
 import { capitalise, countsInNouns, datesInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
 import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
+import { PROBABLE_STYLE, ProbablePair } from './ProbablePairs';
 
 type Query = ResponseOf<'records.query'>;
 type LabelledRecord = Query['records'][number];
@@ -171,7 +172,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
 
   return (
     <section class="panel" aria-labelledby="records-heading">
-      <style>{STYLE}</style>
+      <style>{STYLE + PROBABLE_STYLE}</style>
       <h2 id="records-heading">Records</h2>
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
         <label class="grow">
@@ -268,6 +269,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
                         {record.view.facts.length > 0 && <span class="rb-facts"> · {record.view.facts.join(' · ')}</span>}
                         {record.tombstone && <span class="badge">marked gone</span>}
                         {record.view.partOf && <div class="rb-part-of">{record.view.partOf}</div>}
+                        <ProbablePair record={record} one={words(record.stream).one} />
                         {parts.length > 0 && (
                           <ul class="rb-parts" aria-label={`${capitalise(partNouns!.other)} in this ${words(record.stream).one}`} data-testid="record-parts">
                             {shown.map((part) => (
