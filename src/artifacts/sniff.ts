@@ -48,17 +48,16 @@ export interface ForeignExport {
   what: string;
 }
 
+// Services Gleaner has no connector for yet (the ones it reads claim their files before these are asked).
 const FOREIGN_BY_CONTENT: { test: (format: SniffedFormat, head: string) => boolean; service: string; what: string }[] = [
-  { service: 'Netflix', what: 'viewing history', test: (f, h) => f === 'csv' && /^\s*"?Title"?,"?Date"?\s*(\r?\n|$)/i.test(h) },
-  { service: 'Netflix', what: 'viewing activity', test: (f, h) => f === 'csv' && /Profile Name/i.test(h) && /Start Time/i.test(h) },
-  { service: 'YouTube', what: 'watch history', test: (f, h) => f === 'json' && /"titleUrl"/.test(h) && /"time"/.test(h) },
+  { service: 'Spotify', what: 'listening history', test: (f, h) => f === 'json' && /"(endTime|ts)"/.test(h) && /"ms_?[pP]layed"/.test(h) },
+  { service: 'Instagram', what: 'data download', test: (f, h) => f === 'json' && /"string_map_data"|"string_list_data"/.test(h) },
   { service: 'ChatGPT', what: 'conversation export', test: (f, h) => f === 'json' && /"mapping"/.test(h) && /"(current_node|create_time)"/.test(h) },
 ];
 
 const FOREIGN_BY_PATH: { re: RegExp; service: string; what: string }[] = [
-  { re: /(^|\/)CONTENT_INTERACTION\/ViewingActivity\.csv$/i, service: 'Netflix', what: 'account export' },
-  { re: /(^|\/)NetflixViewingHistory\.csv$/i, service: 'Netflix', what: 'viewing history' },
-  { re: /(^|\/)watch-history\.(json|html)$/i, service: 'YouTube', what: 'watch history (Google Takeout)' },
+  { re: /(^|\/)(StreamingHistory\w*|Streaming_History_\w+)\.json$/i, service: 'Spotify', what: 'listening history' },
+  { re: /(^|\/)(your_instagram_activity|personal_information)\//i, service: 'Instagram', what: 'data download' },
   { re: /(^|\/)conversations\.json$/i, service: 'ChatGPT', what: 'conversation export' },
 ];
 

@@ -174,7 +174,7 @@ describe('background import jobs', () => {
       { file: { name: 'watch-history.html', buffer: Buffer.from('<!DOCTYPE html><html><body><div>Watched a video</div></body></html>') }, code: 'html_export', says: /choose JSON/, shot: 'import-refused-html' },
       { file: { name: 'Your Orders.zip', buffer: Buffer.from(encryptedZip()) }, code: 'encrypted_zip', says: /password-protected/ },
       { file: { name: 'Your Orders.zip', buffer: Buffer.from(makeAmazonExportZip().slice(0, 300)) }, code: 'corrupt_zip', says: /damaged or incomplete/ },
-      { file: { name: 'saved_posts.csv', buffer: Buffer.from('id,permalink\nabc123,https://www.reddit.com/r/a/comments/abc123/\n') }, code: 'wrong_service', says: /Reddit/, shot: 'import-refused-wrong-service' },
+      { file: { name: 'StreamingHistory_music_0.json', buffer: Buffer.from('[{"endTime":"2024-01-02 03:04","artistName":"Nils Frahm","trackName":"Says","msPlayed":61000}]') }, code: 'wrong_service', says: /Spotify/, shot: 'import-refused-wrong-service' },
       { file: { name: 'bomb.zip', buffer: Buffer.from(zipSync({ 'Retail.OrderHistory.1/Retail.OrderHistory.1.csv': new Uint8Array(8 * 1024 * 1024) }, { level: 9 })) }, code: 'zip_limits', says: /far more than an export/ },
       { file: { name: 'Retail.OrderHistory.1.csv', buffer: Buffer.from(`Order ID,Order Date\n"${'x'.repeat(1_100_000)}`) }, code: 'line_too_long', says: /far longer/ },
       { file: { name: 'Retail.OrderHistory.2.csv', buffer: Buffer.from(strToU8(amazonCsv(60, 2))) }, code: 'too_large', says: /larger than Gleaner's import limit/, shot: 'import-refused-too-large' },

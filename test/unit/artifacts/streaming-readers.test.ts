@@ -7,7 +7,7 @@ import { CsvTokenizer, parseCsv } from '../../../src/artifacts/csv';
 import { ArtifactError } from '../../../src/artifacts/errors';
 import { JsonArrayReader } from '../../../src/artifacts/json-array';
 import { ARTIFACT_LIMITS } from '../../../src/artifacts/limits';
-import { foreignByContent, sniffFormat } from '../../../src/artifacts/sniff';
+import { foreignByContent, foreignByPath, sniffFormat } from '../../../src/artifacts/sniff';
 import { bytesSource } from '../../../src/artifacts/source';
 import { decodeText } from '../../../src/artifacts/text';
 import { readZipDirectory, readZipEntry } from '../../../src/artifacts/zip-reader';
@@ -141,8 +141,12 @@ describe('sniffing', () => {
   });
 
   it('recognises exports of services Gleaner does not read', () => {
-    expect(foreignByContent('csv', 'Title,Date\n"A","1/2/24"')?.service).toBe('Netflix');
-    expect(foreignByContent('json', '[{"header":"YouTube","title":"Watched x","titleUrl":"u","time":"2024"}]')?.service).toBe('YouTube');
+    expect(foreignByContent('json', '[{"endTime":"2024-01-02 03:04","artistName":"A","trackName":"B","msPlayed":1}]')?.service).toBe('Spotify');
+    expect(foreignByPath('Spotify Account Data/StreamingHistory_music_0.json')?.service).toBe('Spotify');
+    expect(foreignByPath('instagram-dana/your_instagram_activity/likes/liked_posts.json')?.service).toBe('Instagram');
+    // Services Gleaner reads are not "another service".
+    expect(foreignByContent('csv', 'Title,Date\n"A","1/2/24"')).toBeUndefined();
+    expect(foreignByPath('Takeout/YouTube and YouTube Music/history/watch-history.json')).toBeUndefined();
     expect(foreignByContent('csv', 'Order ID,Order Date')).toBeUndefined();
   });
 });

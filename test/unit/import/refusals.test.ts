@@ -21,11 +21,11 @@ const refusals: [string, string, () => Uint8Array | string, string, RegExp][] = 
     zip[120] = zip[120]! ^ 0xff; // inside the compressed data: the CRC no longer matches
     return zip;
   }, 'Your Orders.zip', /damaged or incomplete/],
-  ['a file of the wrong service (YouTube)', 'wrong_service', () => '[{"header":"YouTube","title":"Watched a video","titleUrl":"https://www.youtube.com/watch?v=x","time":"2024-01-02T03:04:05Z"}]', 'history.json', /YouTube/],
+  ['a file of the wrong service (Spotify)', 'wrong_service', () => '[{"endTime":"2024-01-02 03:04","artistName":"Nils Frahm","trackName":"Says","msPlayed":61000}]', 'StreamingHistory_music_0.json', /Spotify/],
   ['the X archive’s web page alone', 'html_export', () => '<!DOCTYPE html><html><head><title>Your archive</title></head><body><div id="root"></div><script src="assets/js/main.js"></script></body></html>', 'Your archive.html', /X archive.*Upload the whole archive zip/],
   ['an X archive zip without its posts', 'no_records', () => zipSync({ 'data/account.js': strToU8('window.YTD.account.part0 = [ { "account" : { "accountId" : "1400000000000000001", "username" : "danawhit" } } ]') }), 'twitter-2024.zip', /no data\/tweets\.js.*upload the whole archive zip/],
   ['another file of the X archive (likes)', 'no_records', () => 'window.YTD.like.part0 = [ { "like" : { "tweetId" : "1", "fullText" : "hi" } } ]', 'like.js', /does not hold your posts: upload the whole archive zip/],
-  ['a file of the wrong service (Reddit)', 'wrong_service', () => 'id,permalink\nabc123,https://www.reddit.com/r/a/comments/abc123/\n', 'saved_posts.csv', /Reddit/],
+  ['a zip of the wrong service (Instagram)', 'wrong_service', () => zipSync({ 'your_instagram_activity/likes/liked_posts.json': strToU8('{"likes_media_likes":[{"title":"x","string_list_data":[{"timestamp":1700000000}]}]}') }), 'instagram-dana-2024.zip', /Instagram/],
   ['a zip bomb', 'zip_limits', () => zipSync({ 'Retail.OrderHistory.1/Retail.OrderHistory.1.csv': new Uint8Array(5 * 1024 * 1024) }, { level: 9 }), 'bomb.zip', /far more than an export/],
   ['a runaway line', 'line_too_long', () => `Order ID,Order Date,ASIN\n"${'x'.repeat(1_200_000)}`, 'Retail.OrderHistory.1.csv', /far longer/],
   ['an empty file', 'empty_file', () => new Uint8Array(0), 'Retail.OrderHistory.1.csv', /is empty/],
