@@ -189,6 +189,13 @@ export interface StoredRecord {
   tombstone?: Tombstone;
   firstSeenAt: string;
   updatedAt: string;
+  /**
+   * The change-feed `seq` of the last visible change to this record (v8): the
+   * export reads "what changed in seq range (a, b]" as a ranged read on
+   * `[connectionId+changeSeq+stream+rid]`. Absent on records stored before v8
+   * and on records never visible.
+   */
+  changeSeq?: number;
 }
 
 export function emptyCounts(): BatchCounts {
