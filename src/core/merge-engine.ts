@@ -6,6 +6,7 @@
 import type { Table } from 'dexie';
 import type { GleanerDatabase } from '../db/database';
 import { writeChangeFeed, type ChangeInput } from './change-feed';
+import { searchTermsOf } from './search-terms';
 import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from '../export/canonical-json';
 import { fieldPolicies, mergeVersions } from './field-merge';
@@ -274,6 +275,7 @@ async function mergeEntries(db: GleanerDatabase, ctx: MergeContext, entries: Pre
     const standing = ctx.fullClaims.length > 0 ? ctx.fullClaims.find((full) => claimTombstones(entry.stream, record, full)) : undefined;
     if (standing) record.tombstone = before?.tombstone?.batchId === standing.batchId ? before.tombstone : tombstoneFor(standing, now);
     const changed = !before || !sameData(before.data, data);
+    record.searchTerms = !changed && before?.searchTerms ? before.searchTerms : searchTermsOf(entry.stream, data, entry.key);
     if (ownVersion) {
       // Already counted when this batch first delivered the record.
     } else if (!before) {

@@ -196,6 +196,13 @@ export interface StoredRecord {
    * and on records never visible.
    */
   changeSeq?: number;
+  /**
+   * The words the records browser finds this record by (v8, multi-entry
+   * index `*searchTerms`): from its key, `describe()` and `present()`
+   * (src/core/search-terms.ts). Absent only on records the v8 upgrade could not
+   * describe (no connector).
+   */
+  searchTerms?: string[];
 }
 
 export function emptyCounts(): BatchCounts {

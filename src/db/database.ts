@@ -9,7 +9,7 @@ import type { ExportBatchRow, ExportFileRow, ExportLinkRow } from '../export/typ
 import type { ImportJobRow } from '../import/types';
 import { AMAZON_CONNECTOR_KEY, AMAZON_STREAMS, upgradeAmazonRecord } from './upgrades/v6-amazon-reference-fields';
 import { pauseLinksToFirstPartyConnectors } from './upgrades/v7-links-to-own-connector';
-import { CHANGE_SEQ_INDEX, noteChangeSeqSince } from './upgrades/v8-change-seq-index';
+import { CHANGE_SEQ_INDEX, SEARCH_INDEX, upgradeToV8 } from './upgrades/v8-change-and-search-indexes';
 
 /** An uploaded file waiting for preview and commit, kept as a Blob so closing the page loses nothing. */
 export interface StagedFile {
@@ -114,13 +114,14 @@ export class GleanerDatabase extends Dexie {
     this.version(7)
       .stores({})
       .upgrade((tx) => pauseLinksToFirstPartyConnectors(tx));
-    // v8 (2026-12-02, export): records gain [connectionId+changeSeq+stream+rid] (only records stamped with the seq of their
-    // last visible change), so the export reads what a batch changed as a ranged read (src/db/upgrades/v8-change-seq-index.ts).
+    // v8 (2026-12-02, issue 13): records gain [connectionId+changeSeq+stream+rid] (only records stamped with the seq of their
+    // last visible change), so the export reads what a batch changed as a ranged read, and the multi-entry *searchTerms
+    // (the owner's words of each record), so a text search reads what it finds (src/db/upgrades/v8-change-and-search-indexes.ts).
     this.version(8)
       .stores({
-        records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}, ${CHANGE_SEQ_INDEX}`,
+        records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}, ${CHANGE_SEQ_INDEX}, ${SEARCH_INDEX}`,
       })
-      .upgrade((tx) => noteChangeSeqSince(tx));
+      .upgrade((tx) => upgradeToV8(tx));
   }
 }
 

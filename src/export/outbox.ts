@@ -27,7 +27,7 @@ import { sha256Hex } from '../core/hash';
 import { RECEIPT_STREAM, type ExportedReceipt } from './manifest';
 import type { ExportBatchRow, ExportLinkRow } from './types';
 import { buildWalkBatch } from './change-walk';
-import { CHANGE_SEQ_SINCE_KEY } from '../db/upgrades/v8-change-seq-index';
+import { CHANGE_SEQ_SINCE_KEY } from '../db/upgrades/v8-change-and-search-indexes';
 
 /** Request bodies are capped at 50 MiB by the server. */
 export const MAX_REQUEST_BYTES = 50 * 1024 * 1024;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
 import { applyBatch, applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/merge-engine';
 import type { GleanerDatabase } from '../../../src/db/database';
-import { CHANGE_SEQ_SINCE_KEY } from '../../../src/db/upgrades/v8-change-seq-index';
+import { CHANGE_SEQ_SINCE_KEY } from '../../../src/db/upgrades/v8-change-and-search-indexes';
 import { drainConnection, linkConnection, writeSettings, type ExportDeps } from '../../../src/export/exporter';
 import { buildNextBatch, DEFAULT_LIMITS } from '../../../src/export/outbox';
 import { startReceiver, listRecords, type Receiver } from '../../receiver/server';
