@@ -33,7 +33,7 @@ const BIG = Math.round(200_000 * SCALE);
 const SMALL = Math.round(50_000 * SCALE);
 const MILLION = Math.round(1_000_000 * SCALE);
 
-async function writeCsv(dir: string, rows: number): Promise<string> {
+export async function writeCsv(dir: string, rows: number): Promise<string> {
   const file = path.join(dir, `Retail.OrderHistory.${rows}.csv`);
   const out = createWriteStream(file);
   out.write(AMAZON_CSV_HEADER);
@@ -136,7 +136,7 @@ function printTopSelfTime(profile: CpuProfile, file: string): void {
   }
 }
 
-async function stageFromPath(page: Page, filePath: string): Promise<string> {
+export async function stageFromPath(page: Page, filePath: string): Promise<string> {
   const stagedId = `stg_bench_${Math.random().toString(36).slice(2)}`;
   await page.evaluate(() => {
     document.getElementById('bench-input')?.remove();
@@ -163,7 +163,7 @@ async function stageFromPath(page: Page, filePath: string): Promise<string> {
   return stagedId;
 }
 
-async function waitFor(session: ExtensionSession, jobId: string, statuses: string[]): Promise<ImportJobView> {
+export async function waitFor(session: ExtensionSession, jobId: string, statuses: string[]): Promise<ImportJobView> {
   for (;;) {
     const job = await session.call<ImportJobView>('import.get', { jobId });
     if (statuses.includes(job.status)) return job;

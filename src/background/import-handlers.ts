@@ -4,6 +4,7 @@
  * the background job runner, which survives the page closing and resumes
  * after the worker is stopped.
  */
+import { searchTermsOf } from '../core/search-terms';
 import { browser } from 'wxt/browser';
 import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
@@ -118,7 +119,7 @@ export function setupImportJobs(db: GleanerDatabase, connectors: readonly Connec
     },
   });
   // For automation and `npm run bench` (reachable only from this extension's own worker context).
-  (globalThis as { __gleaner?: unknown }).__gleaner = { db, importRunner: runner, applyBatch, connectors };
+  (globalThis as { __gleaner?: unknown }).__gleaner = { db, importRunner: runner, applyBatch, connectors, searchTermsOf };
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === ALARM) void runner.resumeAll();
   });

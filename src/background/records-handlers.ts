@@ -7,7 +7,9 @@ import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition, RecordView, StreamDefinition } from '../connectors/types';
 import { ACQUISITION_METHODS, type StoredRecord } from '../core/model';
 import type { ParsedRequestOf } from '../messages/protocol';
-import { allWords, matchesFilter, searchableText, searchWords, wordMask } from '../ui/records-filter';
+import { allWords, matchesFilter } from '../ui/records-filter';
+import { queryWords, termMask } from '../core/search-terms';
+import { searchByIndex, termsOf } from '../db/record-search';
 import { countVisibleByStream, pageRecordsByStream, recordsByIdPrefix, scanRecordsByStream, streamsOf, type CountedRecordPage } from '../db/record-index';
 import { partnersOf, probablePairsOf } from './probable-pairs';
 import { probableSentence } from '../ui/probable-words';
@@ -137,19 +139,23 @@ export function createRecordsHandlers(db: GleanerDatabase, connectors: readonly 
       };
       const streams = (request.stream ? [request.stream] : await streamsOf(db, request.connectionId)).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
       const query = { connectionId: request.connectionId, streams, from: request.from, to: request.to, includeTombstoned: request.includeTombstoned, offset: request.offset, limit: request.limit };
-      const words = searchWords(request.text);
-      let page: CountedRecordPage;
+      const words = queryWords(request.text);
+      let page: CountedRecordPage | undefined;
       if (request.method === 'any' && words.length === 0) {
         // Kind, time range and gone-or-not are answered from indexes: only the page is read.
         page = await pageRecordsByStream(db, query);
-      } else {
+      } else if (words.length > 0) {
+        // Words from the search index: only the records holding them (and their records or parts) are read.
+        page = await searchByIndex(db, definitions, { ...query, words, method: request.method });
+      }
+      if (!page) {
         // Words and methods are in the records themselves: read the chosen kinds' records in the range once, a
         // chunk at a time. A record with parts (an order) also matches by its parts' words (its items' names), so
         // parts are read first, remembering per record key which words its parts hold (only keys with a hit).
         const owners = words.length ? definitions.filter((stream) => stream.parts && streams.includes(stream.name)) : [];
         const partWords = new Map<string, Map<string, number>>(owners.map((owner) => [owner.name, new Map()]));
         const noteWords = (record: StoredRecord): number => {
-          const mask = wordMask(words, searchableText(record, describe(record)));
+          const mask = termMask(words, termsOf(definitions, record));
           if (mask === 0) return 0;
           for (const owner of owners) {
             if (owner.parts!.stream !== record.stream) continue;

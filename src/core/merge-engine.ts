@@ -4,7 +4,9 @@
  * (docs/DATA-MODEL.md) are enforced here and nowhere else.
  */
 import type { Table } from 'dexie';
-import type { ChangeRow, GleanerDatabase } from '../db/database';
+import type { GleanerDatabase } from '../db/database';
+import { writeChangeFeed, type ChangeInput } from './change-feed';
+import { searchTermsOf } from './search-terms';
 import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from '../export/canonical-json';
 import { fieldPolicies, mergeVersions } from './field-merge';
@@ -22,8 +24,6 @@ import {
   type RecordVersion,
   type StoredRecord,
 } from './model';
-
-type ChangeInput = Pick<ChangeRow, 'kind' | 'stream' | 'rid' | 'op'>;
 
 export interface BatchInput {
   connectionId: string;
@@ -270,10 +270,12 @@ async function mergeEntries(db: GleanerDatabase, ctx: MergeContext, entries: Pre
       methods: uniquePush(before?.methods ?? [], ctx.method),
       firstSeenAt: before?.firstSeenAt ?? now,
       updatedAt: now,
+      ...(before?.changeSeq !== undefined ? { changeSeq: before.changeSeq } : {}),
     };
     const standing = ctx.fullClaims.length > 0 ? ctx.fullClaims.find((full) => claimTombstones(entry.stream, record, full)) : undefined;
     if (standing) record.tombstone = before?.tombstone?.batchId === standing.batchId ? before.tombstone : tombstoneFor(standing, now);
     const changed = !before || !sameData(before.data, data);
+    record.searchTerms = !changed && before?.searchTerms ? before.searchTerms : searchTermsOf(entry.stream, data, entry.key);
     if (ownVersion) {
       // Already counted when this batch first delivered the record.
     } else if (!before) {
@@ -286,8 +288,8 @@ async function mergeEntries(db: GleanerDatabase, ctx: MergeContext, entries: Pre
       counts.alreadyKnown += 1;
     }
     const wasVisible = !!before && !before.tombstone;
-    if (!record.tombstone && (!wasVisible || changed)) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'upsert' });
-    else if (record.tombstone && wasVisible) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete' });
+    if (!record.tombstone && (!wasVisible || changed)) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'upsert', record });
+    else if (record.tombstone && wasVisible) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete', record });
     writes.push(record);
   });
   return { writes, changes, observedIds, minEvent, maxEvent, combined };
@@ -350,8 +352,9 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
         if (record.tombstone || observedIds.has(`${record.stream}\u0000${record.rid}`)) continue;
         if (!claimTombstones(stream, record, full)) continue;
         counts.tombstoned += 1;
-        writes.push({ ...record, tombstone: tombstoneFor(full, now), updatedAt: now });
-        changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete' });
+        const hidden: StoredRecord = { ...record, tombstone: tombstoneFor(full, now), updatedAt: now };
+        writes.push(hidden);
+        changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete', record: hidden });
       }
     }
 
@@ -373,10 +376,11 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
       recaptureCount: 0,
       eventRange: minEvent ? { start: minEvent, end: maxEvent } : undefined,
     };
+    changes.push({ kind: 'batch', op: 'upsert' });
+    // The feed first: it stamps each changed record with its row's seq (the export's ranged read by change).
+    await writeChangeFeed(db, input.connectionId, batchId, now, changes);
     await db.records.bulkPut(writes);
     await db.batches.add(batch);
-    changes.push({ kind: 'batch', op: 'upsert' });
-    await db.changes.bulkAdd(changes.map((change) => ({ ...change, connectionId: input.connectionId, batchId, at: now })));
     return { outcome: 'merged', batch };
   });
 }
@@ -518,12 +522,9 @@ export async function applyBatchChunk(
       warnings: batch.warnings.length >= 200 ? batch.warnings : [...batch.warnings, ...warnings].slice(0, 200),
       eventRange: widen(batch.eventRange, merged.minEvent, merged.maxEvent),
     };
+    await writeChangeFeed(db, batch.connectionId, batchId, now, merged.changes, chunk.feed);
     if (merged.writes.length > 0) await db.records.bulkPut(merged.writes);
     await db.batches.put(updated);
-    if (merged.changes.length > 0) {
-      if (chunk.feed === 'bulk') await db.changes.add({ kind: 'bulk', op: 'upsert', count: merged.changes.length, connectionId: batch.connectionId, batchId, at: now });
-      else await db.changes.bulkAdd(merged.changes.map((change) => ({ ...change, connectionId: batch.connectionId, batchId, at: now })));
-    }
     return { batch: updated, combined: merged.combined };
   });
 }

@@ -205,6 +205,20 @@ export interface StoredRecord {
   tombstone?: Tombstone;
   firstSeenAt: string;
   updatedAt: string;
+  /**
+   * The change-feed `seq` of the last visible change to this record (v8): the
+   * export reads "what changed in seq range (a, b]" as a ranged read on
+   * `[connectionId+changeSeq+stream+rid]`. Absent on records stored before v8
+   * and on records never visible.
+   */
+  changeSeq?: number;
+  /**
+   * The words the records browser finds this record by (v8, multi-entry
+   * index `*searchTerms`): from its key, `describe()` and `present()`
+   * (src/core/search-terms.ts). Absent only on records the v8 upgrade could not
+   * describe (no connector).
+   */
+  searchTerms?: string[];
 }
 
 export function emptyCounts(): BatchCounts {

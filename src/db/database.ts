@@ -9,6 +9,7 @@ import type { ExportBatchRow, ExportFileRow, ExportLinkRow } from '../export/typ
 import type { ImportJobRow } from '../import/types';
 import { AMAZON_CONNECTOR_KEY, AMAZON_STREAMS, upgradeAmazonRecord } from './upgrades/v6-amazon-reference-fields';
 import { pauseLinksToFirstPartyConnectors } from './upgrades/v7-links-to-own-connector';
+import { CHANGE_SEQ_INDEX, SEARCH_INDEX, upgradeToV8 } from './upgrades/v8-change-and-search-indexes';
 
 /** An uploaded file waiting for preview and commit, kept as a Blob so closing the page loses nothing. */
 export interface StagedFile {
@@ -32,7 +33,8 @@ export interface ChangeRow {
   /**
    * `record`: one record changed. `batch`: a receipt changed. `bulk`: a large
    * import chunk changed `count` records at once (written instead of one row
-   * per record; the outbox answers it with a snapshot of current states).
+   * per record; the records it changed carry its seq as `changeSeq`, so the
+   * outbox reads them by that seq: src/export/change-walk.ts).
    */
   kind: 'record' | 'batch' | 'bulk';
   stream?: string;
@@ -117,6 +119,14 @@ export class GleanerDatabase extends Dexie {
     this.version(7)
       .stores({})
       .upgrade((tx) => pauseLinksToFirstPartyConnectors(tx));
+    // v8 (2026-12-02, issue 13): records gain [connectionId+changeSeq+stream+rid] (only records stamped with the seq of their
+    // last visible change), so the export reads what a batch changed as a ranged read, and the multi-entry *searchTerms
+    // (the owner's words of each record), so a text search reads what it finds (src/db/upgrades/v8-change-and-search-indexes.ts).
+    this.version(8)
+      .stores({
+        records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}, ${CHANGE_SEQ_INDEX}, ${SEARCH_INDEX}`,
+      })
+      .upgrade((tx) => upgradeToV8(tx));
   }
 }
 

@@ -158,6 +158,7 @@ export async function linkConnection(deps: ExportDeps, request: { connectionId: 
     plannedThroughSeq: keepPlan ? previous.plannedThroughSeq : 0,
     nextBatchSeq: keepPlan ? previous.nextBatchSeq : 0,
     snapshot: keepPlan ? previous.snapshot : undefined,
+    walk: keepPlan ? previous.walk : undefined,
     cursorSeq: keepPlan ? previous.cursorSeq : 0,
     acceptedBatches: keepPlan ? previous.acceptedBatches : 0,
     acceptedRecords: keepPlan ? previous.acceptedRecords : 0,

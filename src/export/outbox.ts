@@ -26,6 +26,8 @@ import { canonicalJson } from './canonical-json';
 import { sha256Hex } from '../core/hash';
 import { RECEIPT_STREAM, type ExportedReceipt } from './manifest';
 import type { ExportBatchRow, ExportLinkRow } from './types';
+import { buildWalkBatch } from './change-walk';
+import { CHANGE_SEQ_SINCE_KEY } from '../db/upgrades/v8-change-and-search-indexes';
 
 /** Request bodies are capped at 50 MiB by the server. */
 export const MAX_REQUEST_BYTES = 50 * 1024 * 1024;
@@ -173,23 +175,23 @@ export const SNAPSHOT_THRESHOLD = 10_000;
 /** Backlogs up to this many rows are read to weigh bulk rows in the pending count. */
 const PENDING_SCAN_LIMIT = 20_000;
 
-interface Candidate {
+export interface Candidate {
   record: PdppRecord;
   json: string;
 }
 
 /** Persists a built batch and the plan together; false when another drain built this batch first. */
-async function saveBatch(db: GleanerDatabase, link: ExportLinkRow, row: ExportBatchRow | undefined, plan: Partial<ExportLinkRow>): Promise<boolean> {
+export async function saveBatch(db: GleanerDatabase, link: ExportLinkRow, row: ExportBatchRow | undefined, plan: Partial<ExportLinkRow>): Promise<boolean> {
   return db.transaction('rw', [db.exportLinks, db.exportBatches], async () => {
     const current = await db.exportLinks.get(link.connectionId);
-    if (!current || current.nextBatchSeq !== link.nextBatchSeq || current.plannedThroughSeq !== link.plannedThroughSeq || canonicalJson(current.snapshot ?? null) !== canonicalJson(link.snapshot ?? null)) return false;
+    if (!current || current.nextBatchSeq !== link.nextBatchSeq || current.plannedThroughSeq !== link.plannedThroughSeq || canonicalJson(current.snapshot ?? null) !== canonicalJson(link.snapshot ?? null) || canonicalJson(current.walk ?? null) !== canonicalJson(link.walk ?? null)) return false;
     if (row) await db.exportBatches.add(row);
     await db.exportLinks.update(link.connectionId, { ...plan, nextBatchSeq: link.nextBatchSeq + (row ? 1 : 0) });
     return true;
   });
 }
 
-async function batchRow(link: ExportLinkRow, id: string, fromSeq: number, toSeq: number, chosen: Candidate[], bytes: number, now: string): Promise<ExportBatchRow> {
+export async function batchRow(link: ExportLinkRow, id: string, fromSeq: number, toSeq: number, chosen: Candidate[], bytes: number, now: string): Promise<ExportBatchRow> {
   const recordsJson = `[${chosen.map((candidate) => candidate.json).join(',')}]`;
   const streams: Record<string, number> = {};
   let deletes = 0;
@@ -230,16 +232,26 @@ export async function buildNextBatch(db: GleanerDatabase, connectionId: string, 
     const link = await db.exportLinks.get(connectionId);
     if (!link) return undefined;
     const backlog = db.changes.where('[connectionId+seq]').between([connectionId, link.plannedThroughSeq + 1], [connectionId, Dexie.maxKey], true, true);
-    if (!link.snapshot && streamNames.length > 0) {
+    if (!link.snapshot && !link.walk && streamNames.length > 0) {
       const last = await backlog.clone().last();
       if (!last) return undefined;
       const threshold = limits.snapshotThreshold ?? SNAPSHOT_THRESHOLD;
       const long = (last.seq as number) - link.plannedThroughSeq > threshold && (await backlog.clone().count()) > threshold;
       // A large import writes one `bulk` row per chunk instead of a row per record: it is sent as a snapshot too.
       if (long || (await backlog.clone().filter((change) => change.kind === 'bulk').first())) {
-        await saveBatch(db, link, undefined, { snapshot: { throughSeq: last.seq as number, streamIndex: 0 } });
+        // Sent as the records those changes touched (change-walk.ts); a range that starts before schema v8
+        // (records not yet stamped with their change seq) as a snapshot of current states.
+        const since = ((await db.meta.get(CHANGE_SEQ_SINCE_KEY))?.value as number | undefined) ?? 0;
+        const throughSeq = last.seq as number;
+        const plan = link.plannedThroughSeq + 1 >= since ? { walk: { throughSeq, phase: 'records' as const } } : { snapshot: { throughSeq, streamIndex: 0 } };
+        await saveBatch(db, link, undefined, plan);
         continue;
       }
+    }
+    if (link.walk) {
+      const built = await buildWalkBatch(db, link, link.walk, limits.maxRecords, maxBytes, now);
+      if (built === 'retry') continue;
+      return built;
     }
     if (link.snapshot) {
       const built = await buildSnapshotBatch(db, link, link.snapshot, streamNames, limits.maxRecords, maxBytes, now);

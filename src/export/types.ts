@@ -40,6 +40,12 @@ export interface ExportLinkRow {
    * where that snapshot has got to. Done → `plannedThroughSeq = throughSeq`.
    */
   snapshot?: { throughSeq: number; streamIndex: number; afterKey?: string };
+  /**
+   * A long backlog or an import's bulk rows, sent as the records changed in
+   * seq range (plannedThroughSeq, throughSeq] (src/export/change-walk.ts):
+   * where that walk has got to. Done → `plannedThroughSeq = throughSeq`.
+   */
+  walk?: ExportWalk;
   /** The change seq whose cursor the server last acknowledged (PUT …/state). */
   cursorSeq: number;
   acceptedBatches: number;
@@ -48,6 +54,16 @@ export interface ExportLinkRow {
   lastAttemptAt?: string;
   /** When a retry is due after the server could not be reached. */
   nextAttemptAt?: string;
+}
+
+export interface ExportWalk {
+  throughSeq: number;
+  /** `records` (by changeSeq), then `receipts` (the batch rows of the range), then `done`. */
+  phase: 'records' | 'receipts' | 'done';
+  /** In `records`: the last record planned, as its index key [changeSeq, stream, rid]. */
+  after?: [number, string, string];
+  /** In `receipts`: the last feed row planned. */
+  afterSeq?: number;
 }
 
 export type ExportBatchStatus = 'pending' | 'accepted' | 'set_aside' | 'conflict';

@@ -594,7 +594,7 @@ export class ImportRunner {
       return;
     }
     await this.update(job.id, { batchId: begun.batch.id, runs: job.runs + 1, bytesRead: 0 });
-    // So many new records that the export would send a snapshot anyway: one change-feed row per chunk, not per record.
+    // Many new records: one change-feed row per chunk, not per record (the export reads the chunk's records by its seq).
     const known = preview.candidates.find((candidate) => candidate.connectionId === job.connectionId)?.known ?? 0;
     const feed = preview.records - known > SNAPSHOT_THRESHOLD ? 'bulk' : 'records';
     const batchId = begun.batch.id;

@@ -2,7 +2,7 @@
 import Dexie from 'dexie';
 import { TOMBSTONE_INDEX } from '../../../src/db/database';
 
-export function legacyDatabase(name: string, version: 5 | 6): Dexie {
+export function legacyDatabase(name: string, version: 5 | 6 | 7): Dexie {
   const db = new Dexie(name);
   db.version(version).stores({
     connections: 'id, connectorKey, &[connectorKey+accountKey]',

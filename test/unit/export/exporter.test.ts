@@ -338,7 +338,7 @@ describe('export to a PDPP server', () => {
 });
 
 describe('a large backlog', () => {
-  it('a bulk import (one change row per chunk) goes out as a snapshot, weighed by its records while pending', async () => {
+  it('a bulk import (one change row per chunk) goes out as the records it changed, weighed by its records while pending', async () => {
     const connection = await testConnection(db);
     await seed(connection.id, 4);
     await writeSettings(db, { batchRecords: 10 });
@@ -364,12 +364,14 @@ describe('a large backlog', () => {
     const result = await drainConnection(deps, connection.id);
     expect(result).toMatchObject({ status: 'active', pendingRecords: 0 });
     const rows = await db.exportBatches.orderBy('[connectionId+seq]').toArray();
-    expect(rows.slice(1).every((row) => row.id.includes('_snap'))).toBe(true);
+    expect(rows.slice(1).every((row) => row.id.includes('_w'))).toBe(true);
+    // Only what the import changed: its 24 records and its receipt, not the 4 records sent before.
+    expect(rows.slice(1).reduce((sum, row) => sum + row.recordCount, 0)).toBe(25);
     expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
     expect(onServer(link.connectorInstanceId)).toHaveLength(28);
   });
 
-  it('goes out as a snapshot of current states in key order, then continues change by change', async () => {
+  it('goes out as the records the backlog changed (ranged reads by change seq), then continues change by change', async () => {
     const connection = await testConnection(db);
     await seed(connection.id, 25);
     const snapDeps = { ...deps, limits: { snapshotThreshold: 10 } };
@@ -378,12 +380,13 @@ describe('a large backlog', () => {
     const result = await drainConnection(snapDeps, connection.id);
     expect(result).toMatchObject({ status: 'active', acceptedRecords: 26, pendingRecords: 0 });
     const rows = await db.exportBatches.orderBy('[connectionId+seq]').toArray();
-    expect(rows.map((row) => row.id)).toEqual([0, 1, 2].map((seq) => `gl_${connection.id}_snap26_${seq}`));
+    expect(rows.map((row) => row.id)).toEqual([0, 1, 2].map((seq) => `gl_${connection.id}_w1-26_${seq}`));
     expect(rows.map((row) => row.recordCount)).toEqual([10, 10, 6]);
     expect(onServer(link.connectorInstanceId)).toEqual(await visible(connection.id));
     const planned = await db.exportLinks.get(connection.id);
     expect(planned).toMatchObject({ plannedThroughSeq: 26, cursorSeq: 26 });
     expect(planned?.snapshot).toBeUndefined();
+    expect(planned?.walk).toBeUndefined();
     // Later changes go change by change.
     await seed(connection.id, 3, '2024-09-01T00:00:00Z');
     await applyBatch(db, { ...batchInput(connection.id, { method: 'browser_polyfill', observations: [obs('orders', 'o0000', '2024-05-01', { title: 'renamed' })], dataAsOf: '2024-10-01T00:00:00Z' }), streams: testConnector.streams });

@@ -170,7 +170,7 @@ describe('import job', () => {
     expect(batch.counts).toEqual(referenceBatch.counts);
     expect(await recordContents(db, done.connectionId!)).toEqual(await recordContents(cleanDb, reference.connectionId!));
     expect(await db.changes.filter((change) => change.kind === "record").count()).toBe(await cleanDb.changes.filter((change) => change.kind === "record").count());
-  });
+  }, 60_000); // thousands of records through fake-indexeddb, which keeps every index (v8: two more) in JS
 
   it('cancels between chunks with a receipt of exactly what landed, then resumes to the same end state', async () => {
     const csv = amazonCsv(800, 5);
@@ -202,7 +202,7 @@ describe('import job', () => {
     const reference = await importToEnd(cleanDb, clean, csv, 'Retail.OrderHistory.1.csv');
     expect((await db.batches.get(done.batchId!))!.counts).toEqual((await cleanDb.batches.get(reference.batchId!))!.counts);
     expect(await recordContents(db, done.connectionId!)).toEqual(await recordContents(cleanDb, reference.connectionId!));
-  });
+  }, 60_000); // thousands of records through fake-indexeddb, which keeps every index (v8: two more) in JS
 
   it('combines the rows of one order that sit in different chunks (totals and quantities add up)', async () => {
     const header = 'Order ID,Order Date,Currency,Total Owed,ASIN,Quantity,Product Name\n';
@@ -260,7 +260,7 @@ describe('import job', () => {
     expect(bulk).toHaveLength(large.chunksCommitted);
     expect(largeRows.filter((change) => change.kind === 'record')).toHaveLength(0);
     expect(bulk.reduce((sum, change) => sum + (change.count ?? 0), 0)).toBe(await db.records.where('connectionId').equals(large.connectionId!).count());
-  });
+  }, 60_000); // thousands of records through fake-indexeddb, which keeps every index (v8: two more) in JS
 
   it('drops a job the owner cancels before confirming, even while it is being read', async () => {
     const db = await freshDb();
