@@ -197,10 +197,16 @@ export function feedFor(after: Iterable<StoredRecord>, known: Map<string, Stored
 /** Writes feed rows for `connectionId`: one per record, or one `bulk` row for a large change (a snapshot answers it). */
 export async function addFeed(db: GleanerDatabase, connectionId: string, rows: Pick<ChangeRow, 'kind' | 'stream' | 'rid' | 'op' | 'keyParts'>[], receipts: readonly AcquisitionBatch[], batchId: string, at: string): Promise<number> {
   const recordRows = rows.filter((row) => row.kind === 'record');
+  // Each changed record carries the seq of its feed row (schema v8), so a long backlog is exported as a ranged read of what changed (src/export/change-walk.ts).
+  let seqs: number[] = [];
   if (recordRows.length > BULK_FEED_THRESHOLD && recordRows.every((row) => !row.keyParts)) {
-    await db.changes.add({ kind: 'bulk', op: 'upsert', count: recordRows.length, connectionId, batchId, at });
+    const seq = (await db.changes.add({ kind: 'bulk', op: 'upsert', count: recordRows.length, connectionId, batchId, at })) as number;
+    seqs = recordRows.map(() => seq);
   } else if (recordRows.length > 0) {
-    await db.changes.bulkAdd(recordRows.map((row) => ({ ...row, connectionId, batchId, at })));
+    seqs = (await db.changes.bulkAdd(recordRows.map((row) => ({ ...row, connectionId, batchId, at })), { allKeys: true })) as number[];
+  }
+  for (const [index, row] of recordRows.entries()) {
+    if (row.op === 'upsert' && row.stream && row.rid) await db.records.update([connectionId, row.stream, row.rid], { changeSeq: seqs[index] });
   }
   if (receipts.length > 0) await db.changes.bulkAdd(receipts.map((receipt) => ({ kind: 'batch' as const, op: 'upsert' as const, connectionId, batchId: receipt.id, at })));
   return recordRows.length + receipts.length;

@@ -10,6 +10,7 @@ import { canonicalJson } from '../export/canonical-json';
 import { fieldPolicies, mergeVersions } from './field-merge';
 import { claimTombstones, eventTimeOf, tombstoneFor, type FullClaim } from './merge-engine';
 import type { AcquisitionBatch, RecordVersion, StoredRecord, Tombstone } from './model';
+import { searchTermsOf } from './search-terms';
 
 /** Every full claim of `batches`, as the merge engine measures records against them. */
 export function fullClaimsOf(batches: readonly AcquisitionBatch[]): FullClaim[] {
@@ -58,7 +59,10 @@ export function rebuild(stream: StreamDefinition | undefined, base: StoredRecord
     methods: unique(versions.map((version) => version.method)),
     firstSeenAt,
     updatedAt: now,
+    // The words the records browser's search finds it by (index *searchTerms), as the merge engine keeps them.
+    searchTerms: searchTermsOf(stream, data, base.key),
   };
+  if (base.changeSeq !== undefined) record.changeSeq = base.changeSeq;
   if (base.tombstone) record.tombstone = base.tombstone;
   return record;
 }
