@@ -53,7 +53,6 @@ const FOREIGN_BY_CONTENT: { test: (format: SniffedFormat, head: string) => boole
   { service: 'Netflix', what: 'viewing activity', test: (f, h) => f === 'csv' && /Profile Name/i.test(h) && /Start Time/i.test(h) },
   { service: 'X (Twitter)', what: 'archive', test: (f, h) => f === 'js-array' && /window\.YTD\./.test(h) },
   { service: 'YouTube', what: 'watch history', test: (f, h) => f === 'json' && /"titleUrl"/.test(h) && /"time"/.test(h) },
-  { service: 'ChatGPT', what: 'conversation export', test: (f, h) => f === 'json' && /"mapping"/.test(h) && /"(current_node|create_time)"/.test(h) },
   { service: 'Reddit', what: 'data export', test: (f, h) => f === 'csv' && /^\s*id,permalink,/i.test(h) },
 ];
 
@@ -62,7 +61,6 @@ const FOREIGN_BY_PATH: { re: RegExp; service: string; what: string }[] = [
   { re: /(^|\/)NetflixViewingHistory\.csv$/i, service: 'Netflix', what: 'viewing history' },
   { re: /(^|\/)data\/(tweets?|account)(-part\d+)?\.js$/i, service: 'X (Twitter)', what: 'archive' },
   { re: /(^|\/)watch-history\.(json|html)$/i, service: 'YouTube', what: 'watch history (Google Takeout)' },
-  { re: /(^|\/)conversations\.json$/i, service: 'ChatGPT', what: 'conversation export' },
   { re: /(^|\/)(saved_posts|post_votes|comment_votes)\.csv$/i, service: 'Reddit', what: 'data export' },
 ];
 
@@ -83,6 +81,8 @@ export function htmlExportHint(path: string): string {
   if (/your[ _-]?orders|order[ _-]?history|order[ _-]?details|amazon/i.test(path)) {
     return 'It looks like an Amazon page saved from your browser. Gleaner keeps what Your Orders pages show by itself while you visit them signed in; for your whole history, request Amazon’s data export (a zip) and upload that.';
   }
+  // ChatGPT's export carries its conversations twice: chat.html for reading, conversations.json for data.
+  if (/(^|\/)chat\.html?$/i.test(path)) return 'This is ChatGPT’s chat.html, made for reading: upload the zip, or conversations.json from it.';
   return 'Gleaner reads the data version of an export (a CSV, JSON or zip file from the service), not a saved web page.';
 }
 

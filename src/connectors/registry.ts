@@ -1,8 +1,9 @@
 /** Every connector Gleaner ships. Adding a service: add its folder and one line here. */
 import { amazonConnector } from './amazon';
+import { chatgptConnector } from './chatgpt';
 import type { ConnectorDefinition } from './types';
 
-export const connectors: readonly ConnectorDefinition[] = [amazonConnector];
+export const connectors: readonly ConnectorDefinition[] = [amazonConnector, chatgptConnector];
 
 export function connectorByKey(key: string): ConnectorDefinition | undefined {
   return connectors.find((connector) => connector.key === key);
