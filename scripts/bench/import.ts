@@ -46,7 +46,7 @@ async function writeCsv(dir: string, rows: number): Promise<string> {
 }
 
 /** A CDP line to the extension's service worker (attached through a page's session, non-flattened). */
-class WorkerDebugger {
+export class WorkerDebugger {
   private nextId = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
   private constructor(
@@ -136,7 +136,7 @@ function printTopSelfTime(profile: CpuProfile, file: string): void {
   }
 }
 
-async function stageFromPath(page: Page, filePath: string): Promise<string> {
+export async function stageFromPath(page: Page, filePath: string): Promise<string> {
   const stagedId = `stg_bench_${Math.random().toString(36).slice(2)}`;
   await page.evaluate(() => {
     document.getElementById('bench-input')?.remove();
@@ -163,7 +163,7 @@ async function stageFromPath(page: Page, filePath: string): Promise<string> {
   return stagedId;
 }
 
-async function waitFor(session: ExtensionSession, jobId: string, statuses: string[]): Promise<ImportJobView> {
+export async function waitFor(session: ExtensionSession, jobId: string, statuses: string[]): Promise<ImportJobView> {
   for (;;) {
     const job = await session.call<ImportJobView>('import.get', { jobId });
     if (statuses.includes(job.status)) return job;
@@ -174,7 +174,7 @@ async function waitFor(session: ExtensionSession, jobId: string, statuses: strin
 
 const seconds = (from?: string, to?: string) => (Date.parse(to ?? '') - Date.parse(from ?? '')) / 1000;
 
-async function benchImport(session: ExtensionSession, page: Page, debug: WorkerDebugger, filePath: string, accountName: string) {
+export async function benchImport(session: ExtensionSession, page: Page, debug: WorkerDebugger, filePath: string, accountName: string) {
   await debug.send('HeapProfiler.collectGarbage');
   const heap = debug.sampleHeap();
   const stagedId = await stageFromPath(page, filePath);
@@ -227,7 +227,7 @@ interface BenchGlobals {
  * Writes the import's stored records again with Dexie `bulkPut` alone (timed), in chunks of the
  * same size, into a fresh database of the same schema (as the import wrote into a fresh store).
  */
-async function benchRawBulkPut(session: ExtensionSession, connectionId: string, chunkSize: number): Promise<{ records: number; seconds: number }> {
+export async function benchRawBulkPut(session: ExtensionSession, connectionId: string, chunkSize: number): Promise<{ records: number; seconds: number }> {
   return session.worker.evaluate(
     async ({ connectionId, chunkSize }) => {
       const { db } = (globalThis as unknown as BenchGlobals).__gleaner;
