@@ -20,6 +20,9 @@ const CONVERSATION_PATH_RE = new RegExp(`^(?:/g/[\\w-]{1,100})?/c/(${UUID})/?$`)
 const MESSAGE_ID_RE = /^[\w.:-]{1,128}$/;
 const BLOCKS = new Set(['P', 'DIV', 'LI', 'PRE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'BLOCKQUOTE', 'TR', 'UL', 'OL', 'TABLE', 'HR', 'BR']);
 const MAX_CONTENT = 1_000_000;
+/** A capture carries at most 2,000 observations (the capture message's limit): the sidebar at most half. */
+const MAX_SIDEBAR = 1000;
+const MAX_OBSERVATIONS = 2000;
 
 export function conversationIdOfPath(pathname: string): string | undefined {
   return CONVERSATION_PATH_RE.exec(pathname)?.[1];
@@ -67,6 +70,7 @@ function sidebar(doc: Document, observations: Observation[], warnings: BatchWarn
     historyLinks++;
     const id = conversationIdOfPath(path);
     if (!id || seen.has(id)) continue;
+    if (seen.size >= MAX_SIDEBAR) break;
     seen.add(id);
     const label = link.querySelector('[dir="auto"]') ?? link.querySelector('.truncate') ?? link;
     const title = (label.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 500);
@@ -83,6 +87,10 @@ function conversation(doc: Document, conversationId: string, observations: Obser
   for (const node of nodes) {
     const id = node.getAttribute('data-message-id') ?? '';
     if (!MESSAGE_ID_RE.test(id) || seen.has(id)) continue;
+    if (observations.length >= MAX_OBSERVATIONS) {
+      warnings.push({ code: 'page_truncated', message: 'This conversation shows more messages than one capture holds; the first ones were kept. Export your data for the rest.' });
+      break;
+    }
     seen.add(id);
     const role = (node.getAttribute('data-message-author-role') ?? '').slice(0, 40);
     const body = node.querySelector('.markdown') ?? node.querySelector('.whitespace-pre-wrap') ?? node;

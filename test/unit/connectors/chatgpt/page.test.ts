@@ -80,6 +80,14 @@ describe('chatgptPageExtractor.extract', () => {
     for (const w of capture.warnings) expect(BatchWarning.safeParse(w).success).toBe(true);
   });
 
+  it('never sends more than one capture holds: 2,000 observations, the cut said', () => {
+    const turns = Array.from({ length: 2100 }, (_, i) => `<div data-message-author-role="user" data-message-id="${String(i).padStart(8, '0')}-1111-4222-8333-444455556666"><div class="whitespace-pre-wrap">m${i}</div></div>`).join('');
+    const doc = new DOMParser().parseFromString(`<html><body><main>${turns}</main></body></html>`, 'text/html');
+    const capture = chatgptPageExtractor.extract(doc, new URL(`https://chatgpt.com/c/${ids.trip}`));
+    expect(capture.observations).toHaveLength(2000);
+    expect(capture.warnings.map((w) => w.code)).toEqual(['page_truncated']);
+  });
+
   it('extracts a 100-message conversation in under 5 ms', () => {
     const turns = Array.from({ length: 100 }, (_, i) => {
       const id = `${String(i).padStart(8, '0')}-1111-4222-8333-444455556666`;
