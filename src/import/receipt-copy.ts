@@ -13,14 +13,16 @@ export function ownerDay(time: string): string {
 
 export function nextActions(job: ImportJobRow, connector: ConnectorDefinition | undefined, receipt: AcquisitionBatch | undefined): string[] {
   const site = connector ? `${connector.displayName} (${connector.hosts[0] ?? ''})` : 'the site';
+  // In the service's noun: "your orders" on Amazon, "your conversations" on ChatGPT.
+  const noun = (connector && connector.ownerCopy?.streamNouns?.[connector.streams[0]?.name ?? '']?.other) ?? 'records';
   const actions: string[] = [];
   const through = job.preview?.coveredThrough ?? (receipt?.eventRange ? undefined : undefined);
   switch (job.status) {
     case 'committed':
       if (through) {
-        actions.push(`This export is covered through ${ownerDay(through)}. For anything newer, visit your orders on ${site} while signed in, or request a fresh export later.`);
+        actions.push(`This export is covered through ${ownerDay(through)}. For anything newer, visit your ${noun} on ${site} while signed in, or request a fresh export later.`);
       } else {
-        actions.push(`Visit your orders on ${site} now and then to keep recent records current.`);
+        actions.push(`Visit your ${noun} on ${site} now and then to keep recent records current.`);
       }
       if ((receipt?.counts.failed ?? 0) > 0) actions.push(`${receipt!.counts.failed} row(s) could not be read; the details below say why.`);
       actions.push('If the service split your export into several files, add the other ones the same way.');
