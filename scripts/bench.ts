@@ -3,7 +3,7 @@
  * built extension. Each figure prints as its own line `bench <name>: <value>`
  * so runs can be compared.
  *
- * `BENCH_ONLY=import`, `BENCH_ONLY=export` or `BENCH_ONLY=million` runs one part;
+ * `BENCH_ONLY=import`, `export`, `million` or `chatgpt` runs one part;
  * `GLEANER_BENCH_SCALE=0.25` shrinks the import sizes for a quick look;
  * `BENCH_PREVIEW_ONLY=1` times the 200k preview alone; `BENCH_SKIP_MERGE=1`
  * leaves out the 1M-record merge (its seeding is most of the run);
@@ -15,12 +15,14 @@
 import { runImportBench } from './bench/import';
 import { runExportBench } from './bench/export';
 import { runMillionBench } from './bench/million';
+import { runChatgptBench } from './bench/chatgpt';
 
 async function main() {
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'import') await runImportBench();
   if (!only || only === 'export') await runExportBench();
   if (!only || only === 'million') await runMillionBench();
+  if (!only || only === 'chatgpt') await runChatgptBench();
 }
 
 main().catch((error: unknown) => {

@@ -46,7 +46,7 @@ export async function writeCsv(dir: string, rows: number): Promise<string> {
 }
 
 /** A CDP line to the extension's service worker (attached through a page's session, non-flattened). */
-class WorkerDebugger {
+export class WorkerDebugger {
   private nextId = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
   private constructor(
@@ -174,7 +174,7 @@ export async function waitFor(session: ExtensionSession, jobId: string, statuses
 
 const seconds = (from?: string, to?: string) => (Date.parse(to ?? '') - Date.parse(from ?? '')) / 1000;
 
-async function benchImport(session: ExtensionSession, page: Page, debug: WorkerDebugger, filePath: string, accountName: string) {
+export async function benchImport(session: ExtensionSession, page: Page, debug: WorkerDebugger, filePath: string, accountName: string) {
   await debug.send('HeapProfiler.collectGarbage');
   const heap = debug.sampleHeap();
   const stagedId = await stageFromPath(page, filePath);
@@ -227,7 +227,7 @@ interface BenchGlobals {
  * Writes the import's stored records again with Dexie `bulkPut` alone (timed), in chunks of the
  * same size, into a fresh database of the same schema (as the import wrote into a fresh store).
  */
-async function benchRawBulkPut(session: ExtensionSession, connectionId: string, chunkSize: number): Promise<{ records: number; seconds: number }> {
+export async function benchRawBulkPut(session: ExtensionSession, connectionId: string, chunkSize: number): Promise<{ records: number; seconds: number }> {
   return session.worker.evaluate(
     async ({ connectionId, chunkSize }) => {
       const { db } = (globalThis as unknown as BenchGlobals).__gleaner;

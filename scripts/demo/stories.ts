@@ -2,6 +2,7 @@
 import { amazonStory } from './amazon';
 import { netflixStory } from './netflix';
 import { youtubeStory } from './youtube';
+import { chatgptStory } from './chatgpt';
 import { xStory } from './x';
 import { redditStory } from './reddit';
 import type { DemoStory } from './context';
@@ -10,6 +11,7 @@ export const stories: DemoStory[] = [
   { title: 'Amazon', run: amazonStory },
   { title: 'Netflix', run: netflixStory },
   { title: 'YouTube', run: youtubeStory },
+  { title: 'ChatGPT', run: chatgptStory },
   { title: 'X', run: xStory },
   { title: 'Reddit', run: redditStory },
 ];

@@ -52,13 +52,11 @@ export interface ForeignExport {
 const FOREIGN_BY_CONTENT: { test: (format: SniffedFormat, head: string) => boolean; service: string; what: string }[] = [
   { service: 'Spotify', what: 'listening history', test: (f, h) => f === 'json' && /"(endTime|ts)"/.test(h) && /"ms_?[pP]layed"/.test(h) },
   { service: 'Instagram', what: 'data download', test: (f, h) => f === 'json' && /"string_map_data"|"string_list_data"/.test(h) },
-  { service: 'ChatGPT', what: 'conversation export', test: (f, h) => f === 'json' && /"mapping"/.test(h) && /"(current_node|create_time)"/.test(h) },
 ];
 
 const FOREIGN_BY_PATH: { re: RegExp; service: string; what: string }[] = [
   { re: /(^|\/)(StreamingHistory\w*|Streaming_History_\w+)\.json$/i, service: 'Spotify', what: 'listening history' },
   { re: /(^|\/)(your_instagram_activity|personal_information)\//i, service: 'Instagram', what: 'data download' },
-  { re: /(^|\/)conversations\.json$/i, service: 'ChatGPT', what: 'conversation export' },
 ];
 
 export function foreignByContent(format: SniffedFormat, head: string): ForeignExport | undefined {
@@ -84,6 +82,8 @@ export function htmlExportHint(path: string): string {
   if (/your[ _-]?archive|twitter|tweets?\b/i.test(path)) {
     return 'It looks like the page of your X archive for reading in a browser (Your archive.html). Upload the whole archive zip X sent you instead: your posts are in its data/tweets.js.';
   }
+  // ChatGPT's export carries its conversations twice: chat.html for reading, conversations.json for data.
+  if (/(^|\/)chat\.html?$/i.test(path)) return 'This is ChatGPT’s chat.html, made for reading: upload the zip, or conversations.json from it.';
   return 'Gleaner reads the data version of an export (a CSV, JSON or zip file from the service), not a saved web page.';
 }
 

@@ -2,11 +2,12 @@
 import { amazonConnector } from './amazon';
 import { netflixConnector } from './netflix';
 import { youtubeConnector } from './youtube';
+import { chatgptConnector } from './chatgpt';
 import { xConnector } from './x';
 import { redditConnector } from './reddit';
 import type { ConnectorDefinition } from './types';
 
-export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, youtubeConnector, xConnector, redditConnector];
+export const connectors: readonly ConnectorDefinition[] = [amazonConnector, netflixConnector, youtubeConnector, chatgptConnector, xConnector, redditConnector];
 
 export function connectorByKey(key: string): ConnectorDefinition | undefined {
   return connectors.find((connector) => connector.key === key);

@@ -23,7 +23,15 @@ export type FieldMergePolicy =
    * default for every stream's event-time field. (Amazon stores days from
    * both methods, the export's instant apart in `ordered_at`.)
    */
-  | 'most_precise';
+  | 'most_precise'
+  /**
+   * The value of the observation whose `by` field is largest wins, whichever
+   * method brought it: a ChatGPT title renamed later wins by the larger
+   * `update_time`. An observation without that field (a page, which shows no
+   * times) ranks by when it was seen (its version's `asOf`): what a page
+   * showed was current then.
+   */
+  | { by: string };
 
 export interface StreamDefinition {
   name: string;

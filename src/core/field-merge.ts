@@ -69,11 +69,36 @@ export function mergeVersions(
   policies: Record<string, FieldMergePolicy> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
+  /** For `{ by }` policies: the rank of the version whose value is kept. */
+  const ranks: Record<string, number> = {};
   for (const version of [...versions].sort(compareVersions)) {
     for (const [field, value] of Object.entries(version.data)) {
-      const next = mergeField(merged[field], value, policies[field]);
+      const policy = policies[field];
+      if (typeof policy === 'object') {
+        if (isEmptyValue(value)) continue;
+        // Versions arrive oldest first, so on equal ranks the newer one wins.
+        const rank = versionRank(version, policy.by);
+        if (ranks[field] === undefined || rank >= ranks[field]) {
+          merged[field] = value;
+          ranks[field] = rank;
+        }
+        continue;
+      }
+      const next = mergeField(merged[field], value, policy);
       if (next !== undefined) merged[field] = next;
     }
   }
   return merged;
+}
+
+/** A version's rank under a `{ by }` policy: its `by` field as a time or number, else when it was seen. */
+function versionRank(version: RecordVersion, by: string): number {
+  return timeOrNumber(version.data[by]) ?? timeOrNumber(version.asOf) ?? Number.NEGATIVE_INFINITY;
+}
+
+function timeOrNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value !== 'string' || value === '') return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
 }
