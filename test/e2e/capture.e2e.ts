@@ -27,10 +27,12 @@ describe('passive capture', () => {
   it('the built manifest reads only the declared hosts and injects only on the declared order pages', async () => {
     const { readFile } = await import('node:fs/promises');
     const { EXTENSION_DIR } = await import('./support/extension');
-    const { amazonMeta } = await import('../../src/connectors/amazon/meta');
+    const { connectorMetas } = await import('../../src/connectors/hosts');
     const manifest = JSON.parse(await readFile(`${EXTENSION_DIR}/manifest.json`, 'utf8')) as { host_permissions: string[]; content_scripts: { matches: string[] }[] };
-    expect(manifest.host_permissions).toEqual(['https://www.amazon.com/*']);
-    expect(manifest.content_scripts.flatMap((script) => script.matches).sort()).toEqual([...amazonMeta.matches].sort());
+    // Exactly the hosts the connectors declare (no wildcard hosts, nothing else), and content scripts only on their declared pages.
+    expect([...manifest.host_permissions].sort()).toEqual(connectorMetas.flatMap((meta) => meta.hosts.map((host) => `https://${host}/*`)).sort());
+    expect(manifest.host_permissions.every((pattern) => /^https:\/\/[a-z0-9.-]+\/\*$/.test(pattern))).toBe(true);
+    expect(manifest.content_scripts.flatMap((script) => script.matches).sort()).toEqual(connectorMetas.flatMap((meta) => [...meta.matches]).sort());
   });
 
   it('re-captures an unchanged page as a counter, and sends again when the page loads more orders', async () => {

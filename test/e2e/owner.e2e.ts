@@ -197,7 +197,7 @@ describe('the dashboard', () => {
     const dashboard = await DashboardPage.open(session);
     const health = await dashboard.storageHealth();
     // First run: the Sources card leads with the export job, its steps open.
-    await expect(dashboard.page.getByTestId('source-next').innerText()).resolves.toContain('import your history from an export');
+    await expect(dashboard.page.locator('[data-connector="amazon"]').getByTestId('source-next').innerText()).resolves.toContain('import your history from an export');
     await dashboard.screenshot('dashboard-first-run');
     expect(health.bytes).toMatch(/\d+(\.\d)? (B|KB|MB)/);
     expect(['true', 'false']).toContain(health.persisted);

@@ -169,11 +169,6 @@ export function ImportPanel({ onImported, compact = false }: ImportPanelProps) {
             )}
             {preview.duplicatesInFile > 0 && <li>{plural(preview.duplicatesInFile, 'row')} repeated inside the file (counted once).</li>}
             {preview.failed > 0 && <li>{plural(preview.failed, 'row')} could not be read (see the notes).</li>}
-            {preview.accountHint && (
-              <li data-testid="preview-account">
-                The file names its account: {preview.accountHint.label} ({preview.accountHint.evidence}).
-              </li>
-            )}
             {preview.eventRange && <li>Covers {formatWindow(preview.eventRange.start, preview.eventRange.end)}.</li>}
             {preview.coveredThrough && <li data-testid="covered-through">Covered through {formatWindow(preview.coveredThrough, preview.coveredThrough)}: newer records come from visiting the site or a fresh export.</li>}
             {preview.undated > 0 && <li>{plural(preview.undated, 'record')} without a date (kept, shown undated).</li>}
