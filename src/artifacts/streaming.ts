@@ -77,3 +77,45 @@ export function isChunkedParser(parser: ArtifactParser): parser is ChunkedArtifa
 export function chunkedParsers(connectors: readonly ConnectorDefinition[]): { connector: ConnectorDefinition; parser: ChunkedArtifactParser }[] {
   return connectors.flatMap((connector) => connector.artifactParsers.filter(isChunkedParser).map((parser) => ({ connector, parser })));
 }
+
+/** What a streaming reader has counted so far (running totals). */
+export interface ReaderTotals {
+  rowsRead: number;
+  skipped: number;
+  failed: number;
+  /** Rows that exactly repeat an earlier one, for readers that spot them. */
+  duplicates?: number;
+  warnings: readonly BatchWarning[];
+}
+
+/**
+ * Cuts a streaming reader's running totals into chunks: each chunk carries the
+ * observations handed over and what was read since the previous chunk.
+ */
+export class ChunkCutter {
+  private mark = { rowsRead: 0, skipped: 0, failed: 0, duplicates: 0, warnings: 0 };
+
+  constructor(private readonly reader: ReaderTotals) {}
+
+  /** Rows read since the last chunk was cut. */
+  get rowsPending(): number {
+    return this.reader.rowsRead - this.mark.rowsRead;
+  }
+
+  /** The chunk of `observations` (and `continuations` of records an earlier chunk delivered). */
+  cut(observations: Observation[], continuations = 0): ParsedChunk {
+    const { reader, mark } = this;
+    const duplicates = reader.duplicates ?? 0;
+    const chunk: ParsedChunk = {
+      observations,
+      continuations,
+      rowsRead: reader.rowsRead - mark.rowsRead,
+      skipped: reader.skipped - mark.skipped,
+      duplicates: duplicates - mark.duplicates,
+      failed: reader.failed - mark.failed,
+      warnings: reader.warnings.slice(mark.warnings),
+    };
+    this.mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, failed: reader.failed, duplicates, warnings: reader.warnings.length };
+    return chunk;
+  }
+}

@@ -20,7 +20,7 @@ import type { BatchWarning, CoverageClaim, Observation } from '../../core/model'
 import type { ArtifactFile, ArtifactParseResult } from '../types';
 import { CsvTokenizer, parseCsv } from '../../artifacts/csv';
 import { decodeText } from '../../artifacts/text';
-import type { ChunkedArtifactParser, ParsedChunk, ParseSummary } from '../../artifacts/streaming';
+import { ChunkCutter, type ChunkedArtifactParser, type ParsedChunk, type ParseSummary } from '../../artifacts/streaming';
 import { orderTimes, type OrderTimes } from './order-time';
 import { ASIN_RE, ORDER_ID_RE, cleanText, compact, formatCents, itemKey, marketplaceOf, orderItemId, parseMoney } from './util';
 
@@ -469,20 +469,10 @@ export const amazonOrderHistoryParser: ChunkedArtifactParser = {
   async *parseChunks(files, { chunkRows, limits }): AsyncGenerator<ParsedChunk, ParseSummary> {
     const reader = new OrderHistoryReader(true);
     let replaced = 0;
-    let mark = { rowsRead: 0, skipped: 0, duplicates: 0, failed: 0, warnings: 0 };
+    const cutter = new ChunkCutter(reader);
     const take = (): ParsedChunk => {
       const { observations, continuations } = reader.flush();
-      const chunk: ParsedChunk = {
-        observations,
-        continuations,
-        rowsRead: reader.rowsRead - mark.rowsRead,
-        skipped: reader.skipped - mark.skipped,
-        duplicates: reader.duplicates - mark.duplicates,
-        failed: reader.failed - mark.failed,
-        warnings: reader.warnings.slice(mark.warnings),
-      };
-      mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, duplicates: reader.duplicates, failed: reader.failed, warnings: reader.warnings.length };
-      return chunk;
+      return cutter.cut(observations, continuations);
     };
     for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
       reader.beginFile(file.path);
@@ -490,7 +480,7 @@ export const amazonOrderHistoryParser: ChunkedArtifactParser = {
       const text = decodeText(file.bytes());
       const handle = function* (rows: string[][]): Generator<ParsedChunk> {
         for (const row of rows) {
-          const pending = reader.rowsRead - mark.rowsRead;
+          const pending = cutter.rowsPending;
           if (pending >= chunkRows) {
             // Cut at an order boundary, so an order's rows stay in one chunk (unless one order runs past twice the size).
             const id = reader.peekOrderId(row);

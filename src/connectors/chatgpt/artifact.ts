@@ -15,7 +15,7 @@
  */
 import type { AccountHint, BatchWarning, CoverageClaim, Observation } from '../../core/model';
 import type { ArtifactFile, ArtifactParseResult } from '../types';
-import type { ChunkedArtifactParser, ParsedChunk, ParseSummary } from '../../artifacts/streaming';
+import { ChunkCutter, type ChunkedArtifactParser, type ParsedChunk, type ParseSummary } from '../../artifacts/streaming';
 import { JsonArrayReader } from '../../artifacts/json-array';
 import { decodeText } from '../../artifacts/text';
 import { chatgptAccountHint } from './account';
@@ -294,20 +294,8 @@ export const chatgptExportParser: ChunkedArtifactParser = {
     }
     const conversations = files.filter((file) => CONVERSATIONS_RE.test(file.path));
     const reader = new ConversationReader(files.length > conversations.length ? mediaIds(files.map((file) => file.path)) : undefined);
-    let mark = { rowsRead: 0, skipped: 0, failed: 0, warnings: 0 };
-    const take = (): ParsedChunk => {
-      const chunk: ParsedChunk = {
-        observations: reader.take(),
-        continuations: 0,
-        rowsRead: reader.rowsRead - mark.rowsRead,
-        skipped: reader.skipped - mark.skipped,
-        duplicates: 0,
-        failed: reader.failed - mark.failed,
-        warnings: reader.warnings.slice(mark.warnings),
-      };
-      mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, failed: reader.failed, warnings: reader.warnings.length };
-      return chunk;
-    };
+    const cutter = new ChunkCutter(reader);
+    const take = (): ParsedChunk => cutter.cut(reader.take());
     if (conversations.length === 0) reader.warn(NO_CONVERSATIONS);
     let replaced = 0;
     for (const file of conversations) {

@@ -24,7 +24,7 @@ import type { AccountHint, BatchWarning, CoverageClaim, Observation } from '../.
 import type { ArtifactFile, ArtifactParseResult } from '../types';
 import { CsvTokenizer, parseCsv } from '../../artifacts/csv';
 import { decodeText } from '../../artifacts/text';
-import type { ChunkedArtifactParser, ParsedChunk, ParseSummary } from '../../artifacts/streaming';
+import { ChunkCutter, type ChunkedArtifactParser, type ParsedChunk, type ParseSummary } from '../../artifacts/streaming';
 import { accountHintFor, bodyText, canonicalPermalink, canonicalUrl, compact, domainOf, fullname, intOf, lineText, parseRedditTime, subredditName, threadOf, usernameOf } from './ids';
 
 type FileKind = 'posts' | 'comments' | 'saved_posts' | 'saved_comments' | 'post_votes' | 'comment_votes' | 'hidden_posts' | 'statistics';
@@ -319,20 +319,8 @@ export const redditExportParser: ChunkedArtifactParser = {
   async *parseChunks(files, { chunkRows, limits }): AsyncGenerator<ParsedChunk, ParseSummary> {
     const reader = new ExportReader();
     let replaced = 0;
-    let mark = { rowsRead: 0, skipped: 0, failed: 0, warnings: 0 };
-    const take = (): ParsedChunk => {
-      const chunk: ParsedChunk = {
-        observations: reader.take(),
-        continuations: 0,
-        rowsRead: reader.rowsRead - mark.rowsRead,
-        skipped: reader.skipped - mark.skipped,
-        duplicates: 0,
-        failed: reader.failed - mark.failed,
-        warnings: reader.warnings.slice(mark.warnings),
-      };
-      mark = { rowsRead: reader.rowsRead, skipped: reader.skipped, failed: reader.failed, warnings: reader.warnings.length };
-      return chunk;
-    };
+    const cutter = new ChunkCutter(reader);
+    const take = (): ParsedChunk => cutter.cut(reader.take());
     for (const file of byPath(files)) {
       reader.beginFile(file.path);
       const tokenizer = new CsvTokenizer(limits.maxLineChars);
@@ -340,7 +328,7 @@ export const redditExportParser: ChunkedArtifactParser = {
       const handle = function* (rows: string[][]): Generator<ParsedChunk> {
         for (const row of rows) {
           reader.addRow(row);
-          if (reader.rowsRead - mark.rowsRead >= chunkRows) yield take();
+          if (cutter.rowsPending >= chunkRows) yield take();
         }
       };
       for await (const chunk of text.chunks) yield* handle(tokenizer.push(chunk));
