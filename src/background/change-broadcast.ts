@@ -75,8 +75,12 @@ export function createChangeBroadcaster(send: (notice: ChangeNotice) => Promise<
  * Announces committed writes to `db` to extension pages; returns a function
  * that stops it. Called synchronously from the background entrypoint.
  */
-export function setupChangeBroadcast(db: Dexie, send: (notice: ChangeNotice) => Promise<unknown> | void = (notice) => browser.runtime.sendMessage(notice)): () => void {
-  const broadcaster = createChangeBroadcaster(send);
+export function setupChangeBroadcast(
+  db: Dexie,
+  send: (notice: ChangeNotice) => Promise<unknown> | void = (notice) => browser.runtime.sendMessage(notice),
+  timing: { quietMs?: number; maxWaitMs?: number } = {},
+): () => void {
+  const broadcaster = createChangeBroadcaster(send, timing);
   const listener = (parts: ObservabilitySet) => broadcaster.changed(changedAreas(parts, db.name));
   Dexie.on('storagemutated', listener);
   return () => {

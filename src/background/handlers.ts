@@ -10,7 +10,8 @@ import { coverageView, type StreamCoverage } from '../core/coverage';
 import { canonicalJson } from '../export/canonical-json';
 import { sha256Hex } from '../core/hash';
 import type { AcquisitionBatch, Connection } from '../core/model';
-import { countConnectionRecords, countVisibleByStream, pageRecords, streamsOf, type RecordPage } from '../db/record-index';
+import { pageRecords, streamsOf, type RecordPage } from '../db/record-index';
+import { readTallies } from '../db/record-tallies';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { createAccountHandlers } from './account-handlers';
 import { createExportHandlers } from './export-handlers';
@@ -114,17 +115,16 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
       const all = await db.connections.orderBy('id').toArray();
       return Promise.all(
         all.map(async (connection) => {
-          // Counted on indexes: the popup asks on every open, and reading a million records would take seconds.
-          const counts = await countConnectionRecords(db, connection.id);
+          // The kept tallies: the popup asks on every open, and counting a million index entries takes a second.
+          const counts = await readTallies(db, connection.id);
           const connector = connectors.find((candidate) => candidate.key === connection.connectorKey);
           const streams = connector?.streams ?? [];
-          const byStream = await countVisibleByStream(db, connection.id, streams.map((stream) => stream.name));
           return {
             ...connection,
             visibleRecords: counts.all - counts.tombstoned,
             streamCounts: streams.map((stream) => {
               const nouns = connector?.ownerCopy?.streamNouns?.[stream.name] ?? { one: 'record', other: 'records' };
-              return { stream: stream.name, count: byStream[stream.name] ?? 0, one: nouns.one, other: nouns.other };
+              return { stream: stream.name, count: counts.visibleByStream[stream.name] ?? 0, one: nouns.one, other: nouns.other };
             }),
             tombstonedRecords: counts.tombstoned,
             batchCount: await db.batches.where('connectionId').equals(connection.id).count(),

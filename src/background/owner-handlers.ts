@@ -269,7 +269,7 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
       const id = request.connectionId;
       // A deleted connection keeps no live device on the owner's server, and no token here.
       if (await db.connections.get(id)) await (options.forgetExportToken ?? ((connectionId: string) => revokeServerLinkBeforeDelete(db, connectors, connectionId)))(id).catch(() => undefined);
-      const tables = [db.connections, db.records, db.batches, db.changes, db.exportLinks, db.exportBatches, db.importJobs, db.staged];
+      const tables = [db.connections, db.records, db.batches, db.changes, db.exportLinks, db.exportBatches, db.importJobs, db.staged, db.tallies];
       const receipt = await db.transaction('rw', tables, async () => {
         const connection = await db.connections.get(id);
         if (!connection) throw new RequestError('unknown_connection', 'That connection no longer exists.');
@@ -290,6 +290,7 @@ export function createOwnerHandlers(db: GleanerDatabase, connectors: readonly Co
           importJobs: await db.importJobs.where('connectionId').equals(id).delete(),
           stagedFiles,
         };
+        await db.tallies.where('connectionId').equals(id).delete();
         await db.connections.delete(id);
         return { deleted: true as const, connectionId: id, displayName: connection.displayName, erased };
       });

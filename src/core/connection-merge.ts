@@ -19,6 +19,7 @@
 import Dexie from 'dexie';
 import type { ConnectorDefinition, StreamDefinition } from '../connectors/types';
 import type { ChangeRow, GleanerDatabase } from '../db/database';
+import { recountTallies } from '../db/record-tallies';
 import { countVisibleByStream } from '../db/record-index';
 import { accountsDisagree, mergedIdentity, namedByOwner } from './account-identity';
 import type { AcquisitionBatch, Connection, FormerConnection, StoredRecord } from './model';
@@ -91,7 +92,7 @@ export interface MergeResult {
   pendingForExport: number;
 }
 
-const TABLES = (db: GleanerDatabase) => [db.connections, db.batches, db.records, db.changes, db.exportLinks, db.exportBatches, db.importJobs];
+const TABLES = (db: GleanerDatabase) => [db.connections, db.batches, db.records, db.changes, db.exportLinks, db.exportBatches, db.importJobs, db.tallies];
 
 export function connectorFor(connectors: readonly ConnectorDefinition[], key: string): ConnectorDefinition | undefined {
   return connectors.find((candidate) => candidate.key === key);
@@ -280,6 +281,9 @@ export async function mergeConnections(db: GleanerDatabase, connectors: readonly
     }
     await db.connections.delete(absorbId);
     await db.connections.update(keepId, mergedIdentity(keep, absorb));
+    // Whole connections were rewritten: count again (what the rewrite already cost).
+    await db.tallies.where('connectionId').equals(absorbId).delete();
+    await recountTallies(db.records, db.tallies, keepId);
     const pendingForExport = await addFeed(db, keepId, feed, unknownReceipts, absorbBatches[0]?.id ?? keepBatches[0]?.id ?? 'merge', now);
     return {
       keptConnectionId: keepId,

@@ -16,6 +16,7 @@
  */
 import type { ConnectorDefinition } from '../connectors/types';
 import type { ChangeRow, GleanerDatabase } from '../db/database';
+import { recountTallies } from '../db/record-tallies';
 import { RECEIPT_STREAM } from '../export/manifest';
 import { originalReceiptFor } from '../import/artifact-identity';
 import { AccountChangeRefused, addFeed, connectorFor, feedFor, importInProgress, nounsFor, sideOf, type ConnectionSide } from './connection-merge';
@@ -41,7 +42,7 @@ export interface MoveResult {
   recordsNewInTarget: number;
 }
 
-const TABLES = (db: GleanerDatabase) => [db.connections, db.batches, db.records, db.changes, db.exportLinks, db.exportBatches, db.importJobs];
+const TABLES = (db: GleanerDatabase) => [db.connections, db.batches, db.records, db.changes, db.exportLinks, db.exportBatches, db.importJobs, db.tallies];
 
 async function recordsOfBatch(db: GleanerDatabase, connectionId: string, batchId: string): Promise<StoredRecord[]> {
   return db.records.where('connectionId').equals(connectionId).filter((record) => record.batchIds.includes(batchId)).toArray();
@@ -157,6 +158,9 @@ export async function moveImport(db: GleanerDatabase, connectors: readonly Conne
     if (gone.length > 0) await db.records.bulkDelete(gone.map((record) => [fromId, record.stream, record.rid] as [string, string, string]));
     if (fromWrites.length > 0) await db.records.bulkPut(fromWrites);
     if (toWrites.length > 0) await db.records.bulkPut(toWrites);
+    // Both connections' records were rewritten: count again (what the rewrite already cost).
+    await recountTallies(db.records, db.tallies, fromId);
+    await recountTallies(db.records, db.tallies, targetId);
     const moved: AcquisitionBatch = { ...batch, connectionId: targetId, formerConnections: [...(batch.formerConnections ?? []), { connectionId: fromId, displayName: from.displayName, until: now, how: 'move' }] };
     await db.batches.put(moved);
     await db.importJobs.where('connectionId').equals(fromId).filter((job) => job.batchId === batchId).modify({ connectionId: targetId });

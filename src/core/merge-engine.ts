@@ -7,6 +7,7 @@ import type { Table } from 'dexie';
 import type { GleanerDatabase } from '../db/database';
 import { writeChangeFeed, type ChangeInput } from './change-feed';
 import { searchTermsOf } from './search-terms';
+import { addTallies, noteWrite, type TallyDelta } from '../db/record-tallies';
 import type { StreamDefinition } from '../connectors/types';
 import { canonicalJson } from '../export/canonical-json';
 import { fieldPolicies, mergeVersions } from './field-merge';
@@ -220,6 +221,8 @@ interface MergeOutcome {
   maxEvent: string;
   /** Observations that continued a record this batch had already delivered (not counted again). */
   combined: number;
+  /** What the writes change in the connection's record counts. */
+  tally: TallyDelta;
 }
 
 /** Merges prepared observations into their stored records (M2–M6 for observed records); counts into `counts`. Inside a transaction. */
@@ -232,6 +235,7 @@ async function mergeEntries(db: GleanerDatabase, ctx: MergeContext, entries: Pre
   let minEvent = '';
   let maxEvent = '';
   let combined = 0;
+  const tally: TallyDelta = new Map();
   const { batchId, now } = ctx;
 
   entries.forEach((entry, index) => {
@@ -291,13 +295,14 @@ async function mergeEntries(db: GleanerDatabase, ctx: MergeContext, entries: Pre
     if (!record.tombstone && (!wasVisible || changed)) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'upsert', record });
     else if (record.tombstone && wasVisible) changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete', record });
     writes.push(record);
+    noteWrite(tally, before, record);
   });
-  return { writes, changes, observedIds, minEvent, maxEvent, combined };
+  return { writes, changes, observedIds, minEvent, maxEvent, combined, tally };
 }
 
 /** Applies one batch in one transaction; see the module comment. */
 export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promise<BatchReceipt> {
-  return db.transaction('rw', [db.batches, db.records, db.connections, db.changes], async () => {
+  return db.transaction('rw', [db.batches, db.records, db.connections, db.changes, db.tallies], async () => {
     const connection = await db.connections.get(input.connectionId);
     if (!connection) throw new Error(`No connection ${input.connectionId}`);
     if (connection.connectorKey !== input.connectorKey) throw new Error('Batch connector does not match the connection');
@@ -354,6 +359,7 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
         counts.tombstoned += 1;
         const hidden: StoredRecord = { ...record, tombstone: tombstoneFor(full, now), updatedAt: now };
         writes.push(hidden);
+        noteWrite(merged.tally, record, hidden);
         changes.push({ kind: 'record', stream: record.stream, rid: record.rid, op: 'delete', record: hidden });
       }
     }
@@ -379,6 +385,7 @@ export async function applyBatch(db: GleanerDatabase, input: BatchInput): Promis
     changes.push({ kind: 'batch', op: 'upsert' });
     // The feed first: it stamps each changed record with its row's seq (the export's ranged read by change).
     await writeChangeFeed(db, input.connectionId, batchId, now, changes);
+    await addTallies(db, input.connectionId, merged.tally);
     await db.records.bulkPut(writes);
     await db.batches.add(batch);
     return { outcome: 'merged', batch };
@@ -495,7 +502,7 @@ export async function applyBatchChunk(
   options: ChunkTransactionOptions = {},
 ): Promise<{ batch: AcquisitionBatch; combined: number }> {
   const extra = options.tables ?? [];
-  return db.transaction('rw', [db.batches, db.records, db.changes, ...extra], async () => {
+  return db.transaction('rw', [db.batches, db.records, db.changes, db.tallies, ...extra], async () => {
     const batch = await db.batches.get(batchId);
     if (!batch) throw new Error(`No batch ${batchId}`);
     if (batch.status !== 'importing') throw new Error(`Batch ${batchId} is not importing`);
@@ -523,6 +530,7 @@ export async function applyBatchChunk(
       eventRange: widen(batch.eventRange, merged.minEvent, merged.maxEvent),
     };
     await writeChangeFeed(db, batch.connectionId, batchId, now, merged.changes, chunk.feed);
+    await addTallies(db, batch.connectionId, merged.tally);
     if (merged.writes.length > 0) await db.records.bulkPut(merged.writes);
     await db.batches.put(updated);
     return { batch: updated, combined: merged.combined };

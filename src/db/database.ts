@@ -10,6 +10,9 @@ import type { ImportJobRow } from '../import/types';
 import { AMAZON_CONNECTOR_KEY, AMAZON_STREAMS, upgradeAmazonRecord } from './upgrades/v6-amazon-reference-fields';
 import { pauseLinksToFirstPartyConnectors } from './upgrades/v7-links-to-own-connector';
 import { CHANGE_SEQ_INDEX, SEARCH_INDEX, upgradeToV8 } from './upgrades/v8-change-and-search-indexes';
+import { TOMBSTONE_INDEX } from './indexes';
+import { upgradeToV9 } from './upgrades/v9-record-tallies';
+import type { TallyRow } from './record-tallies';
 
 /** An uploaded file waiting for preview and commit, kept as a Blob so closing the page loses nothing. */
 export interface StagedFile {
@@ -59,8 +62,7 @@ export interface MetaRow {
 
 export const DATABASE_NAME = 'gleaner';
 
-/** Compound index over tombstoned records only (v5): a record without `tombstone` has no `tombstone.at`, so no entry. */
-export const TOMBSTONE_INDEX = '[connectionId+stream+eventTime+tombstone.at]';
+export { TOMBSTONE_INDEX } from './indexes';
 
 export class GleanerDatabase extends Dexie {
   connections!: EntityTable<Connection, 'id'>;
@@ -74,6 +76,8 @@ export class GleanerDatabase extends Dexie {
   exportBatches!: EntityTable<ExportBatchRow, 'id'>;
   exportFiles!: EntityTable<ExportFileRow, 'id'>;
   importJobs!: EntityTable<ImportJobRow, 'id'>;
+  /** Records per connection and stream, kept by every writer of records (v9, src/db/record-tallies.ts). */
+  tallies!: Table<TallyRow, [string, string]>;
 
   constructor(name = DATABASE_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
@@ -127,6 +131,12 @@ export class GleanerDatabase extends Dexie {
         records: `[connectionId+stream+rid], [connectionId+stream+eventTime], connectionId, ${TOMBSTONE_INDEX}, ${CHANGE_SEQ_INDEX}, ${SEARCH_INDEX}`,
       })
       .upgrade((tx) => upgradeToV8(tx));
+    // v9 (2026-12-02, issue 13): how many records (and tombstoned ones) each connection holds per stream, kept by every
+    // writer of records in its own transaction, so the popup's counts on open are a read of a few rows, not a count of a
+    // million index entries (src/db/record-tallies.ts, src/db/upgrades/v9-record-tallies.ts).
+    this.version(9)
+      .stores({ tallies: '[connectionId+stream], connectionId' })
+      .upgrade((tx) => upgradeToV9(tx));
   }
 }
 

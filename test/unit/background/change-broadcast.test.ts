@@ -34,14 +34,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function backgroundWithBroadcast() {
   const db = await freshDb();
   const sent: ChangeNotice[] = [];
-  const stop = setupChangeBroadcast(db, (notice) => void sent.push(notice));
+  // Longer than the 150 ms the extension waits: on a loaded machine a capture's two transactions can be further apart.
+  const stop = setupChangeBroadcast(db, (notice) => void sent.push(notice), { quietMs: 600, maxWaitMs: 5000 });
   const local = memoryArea();
   const session = memoryArea();
   const handlers = { ...createAllHandlers(db, connectors), ...createOwnerHandlers(db, connectors, { local, session, forgetExportToken: async () => undefined }) };
   stops.push(stop);
   /** Waits past the broadcast's quiet period and returns what was sent since the last call. */
   const drained = async () => {
-    await sleep(400);
+    await sleep(1000);
     return sent.splice(0);
   };
   return { db, handlers, drained };

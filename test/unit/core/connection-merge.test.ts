@@ -16,6 +16,7 @@ import type { AcquisitionMethod, CoverageClaim, StoredRecord } from '../../../sr
 import type { GleanerDatabase } from '../../../src/db/database';
 import { batchInput, obs, type TestBatch } from '../../support/batches';
 import { freshDb, testConnection, testStreams } from '../../support/streams';
+import { expectTalliesExact } from '../../support/tallies';
 
 const connectors = [{ key: 'test', displayName: 'Test', streams: testStreams, ownerCopy: { acquisitionPaths: [], streamNouns: { orders: { one: 'order', other: 'orders' } } } }] as unknown as ConnectorDefinition[];
 const streamNames = ['orders', 'views', 'synced'] as const;
@@ -141,6 +142,8 @@ describe('merging two connections', () => {
         expect(await db.records.where('connectionId').equals(bystander).toArray()).toEqual(bystanderBefore);
         await tombstonesAuthorised(db, keep);
         await coverageKept(db, keep);
+        await expectTalliesExact(db, keep);
+        await expectTalliesExact(db, absorb);
         // The service's evidence wins over the owner's name.
         expect((await db.connections.get(keep))!.accountKey).toBe('test|dana');
       }),
@@ -223,6 +226,7 @@ describe('moving one import', () => {
         for (const id of ids) {
           await tombstonesAuthorised(db, id);
           await coverageKept(db, id);
+          await expectTalliesExact(db, id);
         }
       }),
       { numRuns: NUM_RUNS },

@@ -10,6 +10,7 @@ import type { AcquisitionMethod, CoverageClaim, StoredRecord } from '../../../sr
 import type { GleanerDatabase } from '../../../src/db/database';
 import { batchInput, type TestBatch } from '../../support/batches';
 import { freshDb, testConnection, testStreams } from '../../support/streams';
+import { expectTalliesExact } from '../../support/tallies';
 
 const streamNames = ['orders', 'views', 'synced'] as const;
 const day = fc.integer({ min: 10, max: 19 }).map((d) => `2024-01-${d}`);
@@ -62,7 +63,8 @@ async function run(batches: Generated[], check?: (db: GleanerDatabase, ids: stri
 const streamByName = new Map(testStreams.map((stream) => [stream.name, stream]));
 const NUM_RUNS = 40;
 
-describe('merge invariants as properties', () => {
+// Forty generated sequences per property, through fake IndexedDB: generous for a loaded 2-core machine.
+describe('merge invariants as properties', { timeout: 90_000 }, () => {
   it('M1: a batch into one connection leaves the other connection’s records byte-for-byte unchanged', async () => {
     await fc.assert(
       fc.asyncProperty(sequence, async (raw) => {
@@ -87,6 +89,8 @@ describe('merge invariants as properties', () => {
         await run(batches, async (db, ids, step) => {
           const applied = batches.slice(0, step + 1);
           for (const [connectionIndex, connectionId] of ids.entries()) {
+            // Every write kept the connection's counts exact (what the popup reads on open).
+            await expectTalliesExact(db, connectionId);
             const records = await recordsOf(db, connectionId);
             const expected = new Map<string, { batchIds: Set<string> }>();
             for (const batch of applied.filter((candidate) => candidate.connection === connectionIndex)) {
@@ -126,13 +130,15 @@ describe('merge invariants as properties', () => {
     );
   });
 
-  it('M5/M6: every tombstone comes from a full claim of the same stream, inside its window, with method authority, and is lifted by a later observation', async () => {
+  it('M5/M6: every tombstone comes from a full claim of the same stream, inside its window, with method authority, and is lifted by a later observation; the kept counts stay exact', async () => {
     await fc.assert(
       fc.asyncProperty(sequence, async (raw) => {
         const batches = label(raw);
         await run(batches, async (db, ids, step) => {
           const applied = batches.slice(0, step + 1);
           for (const [connectionIndex, connectionId] of ids.entries()) {
+            // Every write kept the connection's counts exact (what the popup reads on open).
+            await expectTalliesExact(db, connectionId);
             for (const record of await recordsOf(db, connectionId)) {
               if (!record.tombstone) continue;
               const setter = applied.find((batch) => batch.batchId === record.tombstone!.batchId)!;

@@ -103,7 +103,7 @@ function remember(batchId: string, observations: Observation[]): Observation[] {
 
 /** Dana's store at v5: the export, a full 2024 page, the 2023 page (two orders also in the export), then 2024 again without one order (tombstoned). */
 async function writeV5Store(name: string): Promise<void> {
-  const db = v5Database(name);
+  const db = legacyDatabase(name, 5, { writtenByTodaysEngine: true });
   await db.open();
   const legacy = db as unknown as GleanerDatabase;
   await db.table('connections').bulkAdd([

@@ -127,6 +127,7 @@ describe('connections.delete', () => {
       exportBatches: (await db.exportBatches.toArray()).filter((row) => row.connectionId === id),
       jobs: (await db.importJobs.toArray()).filter((row) => row.connectionId === id),
       staged: await db.staged.get(`stg_${id}`),
+      tallies: await db.tallies.where('connectionId').equals(id).toArray(),
     });
     const samBefore = await snapshot(sam!.id);
     const danaBefore = await snapshot(dana!.id);
@@ -136,7 +137,8 @@ describe('connections.delete', () => {
     const receipt = await owner['connections.delete']({ connectionId: dana!.id });
     expect(receipt.erased).toMatchObject({ records: danaBefore.records.length, batches: danaBefore.batches.length, changes: danaBefore.changes.length, exportLinks: 1, exportBatches: 1, importJobs: 1, stagedFiles: 1 });
     const danaAfter = await snapshot(dana!.id);
-    expect(danaAfter).toEqual({ records: [], batches: [], changes: [], link: undefined, exportBatches: [], jobs: [], staged: undefined });
+    expect(danaBefore.tallies.length).toBeGreaterThan(0);
+    expect(danaAfter).toEqual({ records: [], batches: [], changes: [], link: undefined, exportBatches: [], jobs: [], staged: undefined, tallies: [] });
     expect(await db.connections.get(dana!.id)).toBeUndefined();
     expect(await snapshot(sam!.id)).toEqual(samBefore);
     expect(forgotten).toEqual([dana!.id]); // the server token of that connection only

@@ -1,0 +1,90 @@
+// @vitest-environment happy-dom
+/**
+ * Schema v9's kept record tallies: what the popup reads on open instead of
+ * counting a million index entries. Every writer keeps them exact (the merge
+ * properties and the connection merge/move properties check them after every
+ * step); here: chunked imports, the upgrade that counts what was stored
+ * before, and a connection whose rows are missing.
+ */
+import { describe, expect, it } from 'vitest';
+import { legacyDatabase } from './legacy-database';
+import { GleanerDatabase } from '../../../src/db/database';
+import { readTallies } from '../../../src/db/record-tallies';
+import { applyBatch, applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/merge-engine';
+import type { Observation } from '../../../src/core/model';
+import { batchInput, obs } from '../../support/batches';
+import { freshDb, testConnection, testStreams } from '../../support/streams';
+import { expectTalliesExact } from '../../support/tallies';
+
+const record = (connectionId: string, stream: string, rid: string, tombstoned = false) => ({
+  connectionId,
+  stream,
+  rid,
+  key: rid,
+  keyParts: [rid],
+  eventTime: '2024-01-15',
+  data: { id: rid, at: '2024-01-15' },
+  versions: [],
+  batchIds: [],
+  methods: [],
+  firstSeenAt: '',
+  updatedAt: '',
+  ...(tombstoned ? { tombstone: { batchId: 'bat_x', at: '2025-01-01T00:00:00Z', reason: 'test' } } : {}),
+});
+
+describe('kept record tallies (schema v9)', () => {
+  it('a chunked import counts each chunk in its own transaction; a later full page claim moves records to tombstoned, a new sighting back', async () => {
+    const db = await freshDb();
+    const connection = await testConnection(db);
+    const observations: Observation[] = Array.from({ length: 30 }, (_, i) => obs(i % 3 === 0 ? 'views' : 'orders', `k${i}`, `2024-01-${String((i % 20) + 10).padStart(2, '0')}`));
+    const header = { connectionId: connection.id, connectorKey: 'test', streams: testStreams, method: 'browser_polyfill' as const, provenance: { kind: 'page' as const, pageUrl: 'https://example.test/list', capturedAt: '2025-01-01T00:00:00Z', extractorVersion: 't/1' }, dataAsOf: '2025-01-01T00:00:00Z' };
+    const { batch } = await beginBatch(db, header);
+    for (let from = 0; from < observations.length; from += 10) {
+      // The second chunk repeats the first chunk's records: counted once.
+      await applyBatchChunk(db, header, batch.id, { observations: observations.slice(from === 10 ? 0 : from, from + 10) });
+      await expectTalliesExact(db, connection.id);
+    }
+    await finishBatch(db, batch.id, { status: 'committed', coverage: [] });
+    expect(await readTallies(db, connection.id)).toEqual({ all: 30, tombstoned: 0, visibleByStream: { orders: 20, views: 10 } });
+
+    // A complete read of January that saw only k1: the page's other orders in the window are hidden.
+    await applyBatch(db, batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2025-02-01T00:00:00Z', observations: [obs('orders', 'k1', '2024-01-11')], coverage: [{ stream: 'orders', start: '2024-01-01', end: '2024-01-31', completeness: 'full' }] }));
+    await expectTalliesExact(db, connection.id);
+    const hidden = await readTallies(db, connection.id);
+    expect(hidden.tombstoned).toBeGreaterThan(0);
+    expect(hidden.visibleByStream.orders).toBe(20 - hidden.tombstoned);
+    // Seen again later: back.
+    await applyBatch(db, batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2025-03-01T00:00:00Z', observations: [obs('orders', 'k2', '2024-01-12')] }));
+    await expectTalliesExact(db, connection.id);
+    expect((await readTallies(db, connection.id)).tombstoned).toBe(hidden.tombstoned - 1);
+  });
+
+  it('the v9 upgrade counts every connection stored before it, per stream, tombstones apart', async () => {
+    const name = `v9-${Math.random()}`;
+    const old = legacyDatabase(name, 8);
+    await old.open();
+    await old.table('connections').bulkPut([
+      { id: 'con_a', connectorKey: 'test', accountKey: 'test|a', displayName: 'A', createdAt: '' },
+      { id: 'con_b', connectorKey: 'test', accountKey: 'test|b', displayName: 'B', createdAt: '' },
+      { id: 'con_empty', connectorKey: 'test', accountKey: 'test|e', displayName: 'E', createdAt: '' },
+    ]);
+    await old.table('records').bulkPut([record('con_a', 'orders', 'o1'), record('con_a', 'orders', 'o2', true), record('con_a', 'views', 'v1'), record('con_b', 'orders', 'o1', true)]);
+    old.close();
+
+    const db = new GleanerDatabase(name);
+    await db.open();
+    for (const id of ['con_a', 'con_b', 'con_empty']) await expectTalliesExact(db, id);
+    expect(await readTallies(db, 'con_a')).toEqual({ all: 3, tombstoned: 1, visibleByStream: { orders: 1, views: 1 } });
+    expect(await readTallies(db, 'con_b')).toEqual({ all: 1, tombstoned: 1, visibleByStream: { orders: 0 } });
+    expect(await readTallies(db, 'con_empty')).toEqual({ all: 0, tombstoned: 0, visibleByStream: {} });
+    db.close();
+  });
+
+  it('a connection with records but no rows (written by something that kept none) is counted on first read, then read', async () => {
+    const db = await freshDb();
+    await db.records.bulkPut([record('con_raw', 'orders', 'o1'), record('con_raw', 'orders', 'o2', true)]);
+    expect(await db.tallies.count()).toBe(0);
+    expect(await readTallies(db, 'con_raw')).toEqual({ all: 2, tombstoned: 1, visibleByStream: { orders: 1 } });
+    await expectTalliesExact(db, 'con_raw');
+  });
+});
