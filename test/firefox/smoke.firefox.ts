@@ -4,7 +4,8 @@
  * www.amazon.com and captured by the content script; her export's CSV is then
  * imported through the dashboard's file input into the same connection; the
  * records browser shows every order of both, each with its items, as the
- * Chromium end-to-end tests do. Screenshot: test-results/screenshots/firefox-records.png.
+ * Chromium end-to-end tests do; linking a personal server gets its permission.
+ * Screenshot: test-results/screenshots/firefox-records.png.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,10 @@ import { launchFirefox, settled, type FirefoxSession } from './support/firefox';
 const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const PAGE = 'orders-2024-dana.html';
 const sorted = (ids: readonly string[]) => [...ids].sort();
+
+interface PermissionsGlobal {
+  browser: { permissions: { contains(query: { origins: string[] }): Promise<boolean> } };
+}
 
 let session: FirefoxSession;
 beforeEach(async () => {
@@ -31,7 +36,7 @@ async function records(connectionId: string, stream: string): Promise<StoredReco
 }
 
 describe('the Firefox build in Firefox ESR', () => {
-  it('captures a routed Amazon page, imports the export through the dashboard, and shows both in the records browser', async () => {
+  it('captures a routed Amazon page, imports the export through the dashboard, shows both in the records browser, and asks for a server’s permission in the click', async () => {
     const { url, accountKey, orderIds: pageOrders } = expectations.pages[PAGE];
     session.servePage(url, readAmazonFixture(PAGE));
     await session.visit(url);
@@ -80,5 +85,16 @@ describe('the Firefox build in Firefox ESR', () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await dashboard.evaluate(() => document.querySelector('[data-testid="records-table"]')?.closest('section')?.scrollIntoView({ block: 'start' }));
     await dashboard.screenshot({ path: path.join(SCREENSHOT_DIR, 'firefox-records.png') });
+
+    // Linking a personal server asks for its host permission in the click itself: Firefox refuses
+    // `permissions.request` once the click handler has awaited anything. (No server listens there.)
+    const loopback = { origins: ['http://127.0.0.1/*'] };
+    const held = () => dashboard.evaluate((query) => (globalThis as unknown as PermissionsGlobal).browser.permissions.contains(query), loopback);
+    await expect(held()).resolves.toBe(false);
+    await dashboard.type('[data-testid="server-origin"]', 'http://127.0.0.1:9');
+    await dashboard.click('[data-testid="link-server"]');
+    const said = await dashboard.waitForSelector('[data-testid="server-error"], [data-testid="server-notice"]', { timeout: 30_000 });
+    await expect(held()).resolves.toBe(true);
+    await expect(said!.evaluate((element) => element.textContent)).resolves.not.toMatch(/permission/);
   });
 });

@@ -54,7 +54,12 @@ export async function launchFirefox(): Promise<FirefoxSession> {
     defaultViewport: { width: 1280, height: 900 },
     // Since Firefox 153, WebDriver may navigate to moz-extension:// pages only with system access allowed.
     args: ['--remote-allow-system-access'],
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }) },
+    extraPrefsFirefox: {
+      'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }),
+      // An optional permission the extension asks for (a personal server's address) is granted as if the owner
+      // clicked Allow: headless Firefox cannot show the prompt. Firefox still refuses a request made outside a click.
+      'extensions.webextOptionalPermissionPrompts': false,
+    },
   });
   const installed = await browser.installExtension(FIREFOX_EXTENSION_DIR);
   if (installed !== GECKO_ID) throw new Error(`Installed add-on ${installed}, expected ${GECKO_ID}.`);
