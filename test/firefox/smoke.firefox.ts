@@ -64,6 +64,8 @@ describe('the Firefox build in Firefox ESR', () => {
     expect(sorted(orders.map((record) => record.key))).toEqual(sorted([...pageOrders, ...expectations.export.orderIds]));
 
     // The records browser, told of the import without a reload, shows every order with its items.
+    // (A page re-reads only while it is shown: in Firefox a tab behind another is hidden.)
+    await dashboard.bringToFront();
     const status = `${orders.length} orders · ${items.length} items`;
     await dashboard.waitForFunction((wanted) => document.querySelector('[data-testid="record-total"]')?.textContent?.trim() === wanted, { timeout: 15_000 }, status);
     const rows = await dashboard.$$eval('[data-testid="records-table"] tbody tr', (trs) =>

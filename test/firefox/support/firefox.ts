@@ -87,9 +87,9 @@ export async function launchFirefox(): Promise<FirefoxSession> {
     async openExtensionPage(file) {
       const page = await browser.newPage();
       const url = EXTENSION_BASE + file;
-      // Firefox navigates there, but puppeteer-core is never told that the navigation
-      // to a moz-extension:// page finished (its frame keeps reporting about:blank), so
-      // `goto` would only time out: start it, then wait for the page itself.
+      // Firefox's BiDi `browsingContext.navigate` to a moz-extension:// page succeeds, but the
+      // navigation events puppeteer-core waits for never come (its frame keeps reporting
+      // about:blank), so `goto` would only time out: start it, then wait for the page itself.
       void page.goto(url, { timeout: 30_000 }).catch(() => undefined);
       const started = Date.now();
       for (;;) {
