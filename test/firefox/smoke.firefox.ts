@@ -37,7 +37,7 @@ async function records(connectionId: string, stream: string): Promise<StoredReco
 
 describe('the Firefox build in Firefox ESR', () => {
   it('captures a routed Amazon page, imports the export through the dashboard, shows both in the records browser, and asks for a server’s permission in the click', async () => {
-    const { url, accountKey, orderIds: pageOrders } = expectations.pages[PAGE];
+    const { url, accountKey, orderIds: pageOrders, itemCount: pageItems } = expectations.pages[PAGE];
     session.servePage(url, readAmazonFixture(PAGE));
     await session.visit(url);
     const [dana] = await settled(
@@ -62,6 +62,7 @@ describe('the Firefox build in Firefox ESR', () => {
     const orders = await records(dana!.id, 'orders');
     const items = await records(dana!.id, 'order_items');
     expect(sorted(orders.map((record) => record.key))).toEqual(sorted([...pageOrders, ...expectations.export.orderIds]));
+    expect(items).toHaveLength(pageItems + expectations.export.itemCount);
 
     // The records browser, told of the import without a reload, shows every order with its items.
     // (A page re-reads only while it is shown: in Firefox a tab behind another is hidden.)
