@@ -37,12 +37,14 @@ function when(iso?: string): string {
 
 /**
  * Asks for host permission for the server's address. Must run inside the
- * click handler (a user gesture); the browser shows its own prompt.
+ * click handler (a user gesture), with nothing awaited before it: Firefox
+ * refuses `permissions.request` once the handler has awaited anything ("may
+ * only be called from a user input handler"). A permission already held
+ * resolves `true` at once, with no prompt; otherwise the browser shows its own
+ * prompt.
  */
-async function allowServer(origin: string): Promise<boolean> {
-  const origins = [originPermissionPattern(origin)];
-  if (await browser.permissions.contains({ origins }).catch(() => false)) return true;
-  return browser.permissions.request({ origins }).catch(() => false);
+function allowServer(origin: string): Promise<boolean> {
+  return browser.permissions.request({ origins: [originPermissionPattern(origin)] }).catch(() => false);
 }
 
 export function ServerPanel(props: { connectionId?: string; refreshKey: number }) {
@@ -95,7 +97,7 @@ export function ServerPanel(props: { connectionId?: string; refreshKey: number }
       setError((caught as Error).message);
       return;
     }
-    // Asked here, in the click, for this server only; never at install.
+    // Asked here, in the click and before any await, for this server only; never at install.
     const allowed = await allowServer(normalised);
     if (!allowed) {
       setError(`Gleaner needs your permission to reach ${normalised}. Click again and choose Allow.`);
