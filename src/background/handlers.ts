@@ -108,6 +108,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
         hosts: connector.hosts,
         streams: connector.streams.map((stream) => ({ name: stream.name, displayName: stream.displayName })),
         exportSteps: connector.exportSteps,
+        searchHint: connector.ownerCopy?.searchHint ?? 'Words in a record…',
       }));
     },
 

@@ -191,6 +191,8 @@ export interface ConnectorOwnerCopy {
   acquisitionPaths: AcquisitionPath[];
   /** Singular and plural nouns per stream name ("order"/"orders"). */
   streamNouns?: Record<string, { one: string; other: string }>;
+  /** What the records browser's search box suggests typing, in the service's words ("Item name, order number…"). */
+  searchHint?: string;
 }
 
 export interface ConnectorDefinition {

@@ -131,6 +131,11 @@ describe('merge two connections of one account', () => {
     expect(sorted(shared.methods)).toEqual(['browser_polyfill', 'owner_artifact']);
     expect(shared.batchIds).toContain(moved.id);
     expect(shared.versions.map((version) => version.method)).toEqual(expect.arrayContaining(['browser_polyfill', 'owner_artifact']));
+    // Found by its words after the merge: a record the merge rebuilt keeps its search words.
+    const exportItem = (await listRecords(s, dana.id, 'order_items')).find((record) => record.methods.join() === 'owner_artifact')!;
+    const words = String(exportItem.data.name).split(/\s+/).slice(0, 2).join(' ');
+    const found = await s.call<{ records: { key: string; parts?: { key: string }[] }[] }>('records.query', { connectionId: dana.id, text: words, method: 'any', includeTombstoned: false, offset: 0, limit: 50 });
+    expect(found.records.flatMap((record) => [record.key, ...(record.parts ?? []).map((part) => part.key)])).toContain(exportItem.key);
     const orders = (await getCoverage(s, dana.id)).find((entry) => entry.stream === 'orders')!;
     expect(orders.methods.map((method) => method.method).sort()).toEqual(['browser_polyfill', 'owner_artifact']);
 

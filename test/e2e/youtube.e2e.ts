@@ -98,6 +98,8 @@ describe('YouTube', () => {
     await expect.poll(() => pairs.count()).toBe(expected.pairedVideos.length * 2);
     expect(await pairs.first().innerText()).toMatch(/Probably the same viewing \(same video, watched on the same day\)/);
     await dashboard.screenshotRecords('youtube-probable-pairs');
+    // The search box suggests YouTube's words, not another service's.
+    expect(await dashboard.page.getByTestId('record-search').getAttribute('placeholder')).toBe('Video title or channel…');
 
     pageFirst = await priyaRecords(s);
     expect(pageFirst).toHaveLength(total);

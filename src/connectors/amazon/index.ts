@@ -16,6 +16,7 @@ export const amazonExportSteps: string[] = [
 
 /** The owner's two jobs for Amazon, shown on the dashboard's Sources card. */
 export const amazonOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  searchHint: 'Item name, order number…',
   acquisitionPaths: [
     {
       method: 'owner_artifact',

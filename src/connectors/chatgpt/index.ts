@@ -14,6 +14,7 @@ export const chatgptExportSteps: string[] = [
 ];
 
 export const chatgptOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  searchHint: 'Conversation title or words in a message…',
   acquisitionPaths: [
     {
       method: 'owner_artifact',

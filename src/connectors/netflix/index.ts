@@ -14,6 +14,7 @@ export const netflixExportSteps: string[] = [
 ];
 
 export const netflixOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  searchHint: 'Title, show or profile…',
   acquisitionPaths: [
     {
       method: 'owner_artifact',

@@ -14,6 +14,7 @@ export const redditExportSteps: string[] = [
 ];
 
 export const redditOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  searchHint: 'Title, subreddit or words…',
   acquisitionPaths: [
     {
       method: 'owner_artifact',

@@ -13,6 +13,7 @@ export const xExportSteps: string[] = [
 ];
 
 export const xOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  searchHint: 'Words in a post…',
   acquisitionPaths: [
     {
       method: 'owner_artifact',

@@ -14,6 +14,7 @@ export const youtubeExportSteps: string[] = [
 ];
 
 export const youtubeOwnerCopy: NonNullable<ConnectorDefinition['ownerCopy']> = {
+  searchHint: 'Video title or channel…',
   acquisitionPaths: [
     {
       method: 'owner_artifact',

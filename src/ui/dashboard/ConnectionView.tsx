@@ -23,6 +23,8 @@ export function ConnectionView(props: {
   refreshKey: number;
   connection?: Connection;
   streams?: { name: string; displayName: string }[];
+  /** The search box's suggestion in the service's words. */
+  searchHint?: string;
   onRenamed?(): void;
   onDeleted?(receipt: ResponseOf<'connections.delete'>): void;
 }) {
@@ -96,7 +98,7 @@ export function ConnectionView(props: {
         </details>
       </section>
 
-      <RecordsBrowser connectionId={props.connectionId} refreshKey={props.refreshKey} streams={streams} batches={batches} />
+      <RecordsBrowser connectionId={props.connectionId} refreshKey={props.refreshKey} streams={streams} batches={batches} searchHint={props.searchHint} />
       <Receipts batches={batches} />
       {props.connection && <MergeConnections connection={props.connection} batches={batches} onChanged={props.onRenamed} />}
     </div>

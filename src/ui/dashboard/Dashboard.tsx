@@ -118,6 +118,7 @@ export function Dashboard() {
             refreshKey={refreshKey}
             connection={current}
             streams={streamsOf(current?.connectorKey)}
+            searchHint={connectors.find((connector) => connector.key === current?.connectorKey)?.searchHint}
             onRenamed={refresh}
             onDeleted={(receipt) => {
               setDeleted(receipt);

@@ -46,7 +46,7 @@ const STYLE = `
 @media (max-width: 520px) { .records-table .rb-date-inline { display: block; } }
 `;
 
-export function RecordsBrowser(props: { connectionId: string; refreshKey: number; streams: { name: string; displayName: string }[]; batches: AcquisitionBatch[] }) {
+export function RecordsBrowser(props: { connectionId: string; refreshKey: number; streams: { name: string; displayName: string }[]; batches: AcquisitionBatch[]; searchHint?: string }) {
   /** '' is every kind at once. */
   const [stream, setStream] = useState('');
   const [method, setMethod] = useState<MethodFilter>('any');
@@ -177,7 +177,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
         <label class="grow">
           <span>Search</span>
-          <input ref={searchRef} type="search" value={text} placeholder="Item name, order number…" data-testid="record-search" onInput={(event) => setText((event.currentTarget as HTMLInputElement).value)} />
+          <input ref={searchRef} type="search" value={text} placeholder={props.searchHint ?? 'Words in a record…'} data-testid="record-search" onInput={(event) => setText((event.currentTarget as HTMLInputElement).value)} />
         </label>
         <label>
           <span>Kind</span>
