@@ -555,13 +555,15 @@ function extractList(doc: Document, url: URL, marketplace: string | null, hint: 
     }
     full = onePage && selectorAgrees && outside.length === 0 && countAgrees;
     // Where this page sits in the year: the background joins consecutive pages into one full year (src/background/page-runs.ts).
-    if (selectorAgrees && !outside.length && startIndex >= 0) paging = { list: filter!, start: `${year}-01-01`, end: `${year}-12-31`, offset: startIndex, count: reads.length, next, total: shownCount || undefined };
+    const start = `${year}-01-01`;
+    const end = `${year}-12-31`;
+    if (selectorAgrees && !outside.length && startIndex >= 0) paging = { list: filter!, start, end, offset: startIndex, count: reads.length, next, total: shownCount || undefined };
     if (full) {
       const n = reads.length;
       coverage.push(
         ...bothStreams(
-          `${year}-01-01`,
-          `${year}-12-31`,
+          start,
+          end,
           'full',
           `Every order placed in ${year} (${n} ${n === 1 ? 'order' : 'orders'}) on one page of Your Orders`,
         ),
@@ -573,7 +575,7 @@ function extractList(doc: Document, url: URL, marketplace: string | null, hint: 
     const end = days[days.length - 1] as string;
     coverage.push(...bothStreams(start, end, 'partial', `${reads.length} orders on one Your Orders page (${start} to ${end})`));
   }
-  return { observations: toObservations(reads), coverage, ...(hint ? { accountHint: hint } : {}), warnings, ...(paging ? { paging } : {}) };
+  return { observations: toObservations(reads), coverage, ...(hint ? { accountHint: hint } : {}), warnings, paging };
 }
 
 function extractDetail(doc: Document, url: URL, marketplace: string | null, hint: AccountHint | undefined): PageCapture {

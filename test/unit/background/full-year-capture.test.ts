@@ -43,7 +43,7 @@ async function pagesCoverage2023(db: GleanerDatabase) {
 
 describe('the Amazon list page says where it sits in its year', () => {
   it('its year, first order’s position, orders read, Next and Amazon’s total; nothing when no year is chosen', () => {
-    const page = (fixture: AmazonPageFixture, url = expectations.pages[fixture].url) => extract(readAmazonFixture(fixture), url).paging;
+    const page = (fixture: AmazonPageFixture, url: string = expectations.pages[fixture].url) => extract(readAmazonFixture(fixture), url).paging;
     expect(page('orders-2023-dana-p1.html')).toEqual({ list: 'year-2023', start: '2023-01-01', end: '2023-12-31', offset: 0, count: 2, next: true, total: 3 });
     expect(page('orders-2023-dana-p2.html')).toEqual({ list: 'year-2023', start: '2023-01-01', end: '2023-12-31', offset: 2, count: 1, next: false, total: 3 });
     expect(page('orders-2023-dana.html')).toMatchObject({ offset: 0, count: 3, next: false });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createPageRuns, judgeRun, PAGE_RUN_PREFIX, PAGE_RUN_SPAN_MS, type PageSighting, type RunPage } from '../../../src/background/page-runs';
 import { memoryArea } from '../../../src/background/storage-guard';
 import type { PagedListPosition } from '../../../src/connectors/types';
+import type { TabCapture } from '../../../src/background/owner-handlers';
+import { describeCapture } from '../../../src/ui/popup/capture-line';
 
 const T0 = Date.parse('2026-12-02T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -127,5 +129,26 @@ describe('the run memory', () => {
     const results = await Promise.all([runs.record(sighting(0, 10, true, 0)), runs.record(sighting(10, 10, true, 0)), runs.record(sighting(20, 5, false, 0))]);
     expect(results.filter((result) => result.run)).toHaveLength(1);
     expect(results.find((result) => result.run)!.run!.records).toBe(25);
+  });
+});
+
+describe('the popup after a page that completed a year', () => {
+  it('says the capture covers all of the year and what the pages make together', () => {
+    const capture: TabCapture = {
+      at: at(0),
+      pageUrl: 'https://www.amazon.com/your-orders/orders?timeFilter=year-2024&startIndex=10',
+      connectorKey: 'amazon',
+      outcome: 'merged',
+      connectionName: 'Dana',
+      streams: [{ stream: 'orders', seen: 3, new: 1 }],
+      window: { start: '2024-01-01', end: '2024-12-31', completeness: 'full' },
+      together: 'All of 2024: 13 orders on 2 pages of Your Orders, seen within an hour',
+      failed: 0,
+      warnings: [],
+      message: '',
+    };
+    const line = describeCapture(capture, { orders: { one: 'order', other: 'orders' } }, at(0));
+    expect(line.headline).toBe('Kept 3 orders for Dana: 1 new, covering all of 2024');
+    expect(line.detail).toBe('All of 2024: 13 orders on 2 pages of Your Orders, seen within an hour · just now');
   });
 });
