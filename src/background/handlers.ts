@@ -95,7 +95,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
       const counts = receipt.batch.counts;
       // A page of a paged list (a year of Your Orders) may complete a run of pages: one more batch claims the whole window.
       const completed = request.paging
-        ? await applyCompletedRun(db, connector, pageRuns, { connectionId: connection.id, pageUrl: request.pageUrl, paging: request.paging, observations: request.observations, coverage: request.coverage, contentHash, seenAt: capturedAt, extractorVersion: request.extractorVersion }).catch((error: unknown) => {
+        ? await applyCompletedRun(db, connector, pageRuns, { connectionId: connection.id, pageUrl: request.pageUrl, paging: request.paging, observations: request.observations, coverage: request.coverage, contentHash, seenAt: capturedAt, extractorVersion: request.extractorVersion, fit: counts.failed === 0 }).catch((error: unknown) => {
             console.error('[gleaner] page run failed:', error instanceof Error ? error.name : 'error');
             return undefined;
           })

@@ -29,7 +29,7 @@ export const PAGE_RUN_SPAN_WORDS = 'an hour';
 export const PAGE_RUN_PREFIX = 'gleaner.run.';
 const REGISTRY_KEY = 'gleaner.runs';
 /** Bounds on what one run keeps in session storage (Chrome allows 10 MB there); beyond them the run stays partial. */
-export const PAGE_RUN_LIMITS = { pages: 300, observations: 30_000 };
+export const PAGE_RUN_LIMITS = { pages: 300, observations: 15_000 };
 
 /** One page of a run as remembered (its observations are stored apart, under `<run key>|<offset>`). */
 export interface RunPage {
@@ -93,6 +93,8 @@ export interface PageSighting {
   coverage: readonly CoverageClaim[];
   contentHash: string;
   seenAt: string;
+  /** False when some record of the page could not be stored (failed validation): the page then joins no run. */
+  fit?: boolean;
 }
 
 /** A complete run, ready to be applied as one batch. */
@@ -178,7 +180,9 @@ export function createPageRuns(area: StorageAreaLike = pageRunArea(), spanMs = P
         const pages = state.pages.filter((page) => !gone.includes(page));
         const held = pages.reduce((sum, page) => sum + page.observations, 0);
         let tooLarge = false;
-        if (pages.length + 1 > PAGE_RUN_LIMITS.pages || held + sighting.observations.length > PAGE_RUN_LIMITS.observations) {
+        if (sighting.fit === false) {
+          await remove([`${key}|${paging.offset}`]);
+        } else if (pages.length + 1 > PAGE_RUN_LIMITS.pages || held + sighting.observations.length > PAGE_RUN_LIMITS.observations) {
           tooLarge = true;
           await remove([`${key}|${paging.offset}`]);
         } else {

@@ -105,6 +105,14 @@ describe('the run memory', () => {
     expect((await runs.record(sighting(10, 4, false, 4, { connectionId: 'con_b' }))).verdict).toEqual({ complete: false, reason: 'one_page' });
   });
 
+  it('a page with a record that could not be stored joins no run, and takes its earlier sighting out', async () => {
+    const runs = createPageRuns(memoryArea());
+    await runs.record(sighting(0, 10, true, 0));
+    await runs.record({ ...sighting(0, 10, true, 1), fit: false });
+    expect((await runs.record(sighting(10, 3, false, 2))).verdict).toEqual({ complete: false, reason: 'one_page' });
+    expect((await runs.record(sighting(0, 10, true, 3))).run?.records).toBe(13);
+  });
+
   it('survives the service worker restarting: what was seen lives in the storage area, not in memory', async () => {
     const area = memoryArea();
     await createPageRuns(area).record(sighting(0, 10, true, 0));
