@@ -14,5 +14,7 @@ export interface CaptureReply {
   connectionId?: string;
   connectionName?: string;
   batch?: AcquisitionBatch;
+  /** When this page completed a run of pages (src/background/page-runs.ts): the batch that claimed the whole window, and how many pages made it. */
+  run?: { batch: AcquisitionBatch; pages: number };
   message: string;
 }

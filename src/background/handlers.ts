@@ -17,7 +17,9 @@ import { createAccountHandlers } from './account-handlers';
 import { createExportHandlers } from './export-handlers';
 import { createImportHandlers } from './import-handlers';
 import { createCaptureMemory, createOwnerHandlers } from './owner-handlers';
+import { applyCompletedRun, createPageRuns, type PageRuns } from './page-runs';
 import { RequestError } from './request-error';
+import { memoryArea } from './storage-guard';
 
 export { RequestError } from './request-error';
 
@@ -43,9 +45,12 @@ function hostOf(url: string): string | undefined {
 export interface HandlerHooks {
   /** Called after each accepted capture (owner UI: remembers the last capture per tab for the popup). Never fails a capture. */
   afterCapture?(request: ParsedRequestOf<'capture.submit'>, reply: CaptureReply, context: CaptureContext): Promise<void>;
+  /** Where pages of a paged list are remembered until they make a full run (default: memory; the extension passes `browser.storage.session`). */
+  pageRuns?: PageRuns;
 }
 
 export function createHandlers(db: GleanerDatabase, connectors: readonly ConnectorDefinition[], hooks: HandlerHooks = {}) {
+  const pageRuns = hooks.pageRuns ?? createPageRuns(memoryArea());
   // Owner-UI hook: lets the popup say what the last capture on a tab saw; its errors are swallowed.
   const notify = async (request: ParsedRequestOf<'capture.submit'>, reply: CaptureReply, context: CaptureContext): Promise<CaptureReply> => {
     await hooks.afterCapture?.(request, reply, context).catch(() => undefined);
@@ -89,15 +94,22 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
         pageUrl: request.pageUrl,
       });
       const counts = receipt.batch.counts;
-      return notify(request, {
+      // A page of a paged list (a year of Your Orders) may complete a run of pages: one more batch claims the whole window.
+      const completed = request.paging
+        ? await applyCompletedRun(db, connector, pageRuns, { connectionId: connection.id, pageUrl: request.pageUrl, paging: request.paging, observations: request.observations, coverage: request.coverage, contentHash, seenAt: capturedAt, extractorVersion: request.extractorVersion, fit: counts.failed === 0 }).catch((error: unknown) => {
+            console.error('[gleaner] page run failed:', error instanceof Error ? error.name : 'error');
+            return undefined;
+          })
+        : undefined;
+      const message =
+        receipt.outcome === 'unchanged_recapture' ? 'Nothing new on this page since the last capture.' : `${counts.parsed} seen, ${counts.new} new, ${counts.updated} updated.`;
+      return notify(completed ? { ...request, coverage: completed.claims } : request, {
         outcome: receipt.outcome,
         connectionId: connection.id,
         connectionName: connection.displayName,
         batch: receipt.batch,
-        message:
-          receipt.outcome === 'unchanged_recapture'
-            ? 'Nothing new on this page since the last capture.'
-            : `${counts.parsed} seen, ${counts.new} new, ${counts.updated} updated.`,
+        ...(completed ? { run: { batch: completed.receipt.batch, pages: completed.run.pages.length } } : {}),
+        message: completed ? `${message} ${completed.claims[0]?.evidence ?? ''}.` : message,
       }, context);
     },
 
@@ -159,7 +171,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
 /** Every message handler: the core ones above plus each feature's. */
 export function createAllHandlers(db: GleanerDatabase, connectors: readonly ConnectorDefinition[]) {
   return {
-    ...createHandlers(db, connectors, { afterCapture: createCaptureMemory(db, connectors) }),
+    ...createHandlers(db, connectors, { afterCapture: createCaptureMemory(db, connectors), pageRuns: createPageRuns() }),
     ...createImportHandlers(db, connectors),
     ...createExportHandlers(db, connectors),
     ...createOwnerHandlers(db, connectors),

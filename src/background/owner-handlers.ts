@@ -42,8 +42,10 @@ export interface TabCapture {
   accountLabel?: string;
   /** Per stream: records the page showed and how many of them Gleaner had not had before. */
   streams: { stream: string; seen: number; new: number }[];
-  /** The event-time window the page covered (its first stream's claims joined). */
+  /** The event-time window the page covered (its first stream's claims joined; the whole list's when the page completed a run of pages). */
   window?: { start: string; end: string; completeness: Completeness };
+  /** When the page completed a run of pages: what they make together ("All of 2024: 43 orders on 5 pages of Your Orders, seen within an hour"). */
+  together?: string;
   failed: number;
   warnings: string[];
   /** The warnings' codes (`layout_unrecognized`: the page changed and could not be read). */
@@ -168,6 +170,7 @@ export function createCaptureMemory(db: GleanerDatabase, connectors: readonly Co
         .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
         .map(([stream, entry]) => ({ stream, seen: entry.seen, new: entry.new })),
       window,
+      ...(reply.run?.batch.coverage[0]?.evidence ? { together: reply.run.batch.coverage[0].evidence } : {}),
       failed: batch?.counts.failed ?? 0,
       warnings: (batch?.warnings ?? request.warnings).slice(0, 5).map((warning) => warning.message),
       warningCodes: [...new Set((batch?.warnings ?? request.warnings).map((warning) => warning.code))].slice(0, 10),

@@ -33,6 +33,7 @@ export function toSubmission(target: CaptureTarget, url: URL, capture: PageCaptu
     coverage: capture.coverage,
     accountHint: capture.accountHint,
     warnings: capture.warnings,
+    paging: capture.paging,
   };
 }
 
@@ -49,7 +50,7 @@ export function startPageCapture(target: CaptureTarget, doc: Document, location:
     const capture = target.extractor.extract(doc, url);
     if (capture.observations.length === 0 && capture.coverage.length === 0 && capture.warnings.length === 0) return;
     const submission = toSubmission(target, url, capture);
-    const fingerprint = JSON.stringify([submission.pageUrl, submission.observations, submission.coverage, submission.accountHint, submission.warnings]);
+    const fingerprint = JSON.stringify([submission.pageUrl, submission.observations, submission.coverage, submission.accountHint, submission.warnings, submission.paging]);
     if (fingerprint === lastSent) return;
     lastSent = fingerprint;
     target.submit(submission).catch(() => {

@@ -120,6 +120,31 @@ export interface PageCapture {
   coverage: CoverageClaim[];
   accountHint?: AccountHint;
   warnings: BatchWarning[];
+  /** Where the page sits in a list the service splits into pages (see `PagedListPosition`). */
+  paging?: PagedListPosition;
+}
+
+/**
+ * One page of a list the service shows in pages (Amazon's Your Orders for one
+ * year: `startIndex` 0, 10, 20 …), sent only when the page itself could be part
+ * of a complete read of the window (no record dated outside it). The background
+ * joins consecutive pages of one list, seen within an hour, into one `full`
+ * claim (`src/background/page-runs.ts`).
+ */
+export interface PagedListPosition {
+  /** Which list ("year-2024"): pages of different lists never join. */
+  list: string;
+  /** The window the whole list covers (`2024-01-01` – `2024-12-31`). */
+  start: string;
+  end: string;
+  /** Position of the page's first record in the list (Amazon's `startIndex`). */
+  offset: number;
+  /** Records of the list's first stream read on this page (orders): the next page starts at `offset + count`. */
+  count: number;
+  /** Does the page offer a next page? */
+  next: boolean;
+  /** How many records the service says the whole list holds ("43 orders placed in 2024"), when it says. */
+  total?: number;
 }
 
 export interface PageExtractor {

@@ -12,6 +12,17 @@ import { ownerRequestSchemas } from './owner-schemas';
 
 const Id = z.string().min(1).max(100);
 
+/** `PagedListPosition` (src/connectors/types.ts); one that does not parse is dropped, never failing the capture. */
+export const PagedListPosition = z.object({
+  list: z.string().min(1).max(64),
+  start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  end: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  offset: z.number().int().min(0).max(1_000_000),
+  count: z.number().int().min(0).max(2000),
+  next: z.boolean(),
+  total: z.number().int().min(0).max(1_000_000).optional(),
+});
+
 export const CaptureSubmit = z.object({
   connectorKey: z.string().min(1).max(40),
   pageUrl: z.string().url().max(2048),
@@ -20,6 +31,7 @@ export const CaptureSubmit = z.object({
   coverage: z.array(CoverageClaim).max(20),
   accountHint: AccountHint.optional(),
   warnings: z.array(BatchWarning).max(50),
+  paging: PagedListPosition.optional().catch(undefined),
 });
 export type CaptureSubmit = z.infer<typeof CaptureSubmit>;
 

@@ -76,6 +76,16 @@ export function formatShortWindow(start: string, end: string): string {
   return `${formatDay(a)} – ${formatDay(b)}`;
 }
 
+/**
+ * What a full claim assembled from several pages means: "All of 2024: 43 orders
+ * on 5 pages of Your Orders, seen within an hour" (the claim's evidence, read
+ * back in receipts and in why a record was marked gone).
+ */
+export function pagesTogetherInWords(run: { start: string; end: string; records: number; pages: number; noun: { one: string; other: string }; pagesName?: string; spanWords: string }): string {
+  const where = run.pagesName ? ` of ${run.pagesName}` : '';
+  return `${capitalise(formatShortWindow(run.start, run.end))}: ${plural(run.records, run.noun.one, run.noun.other)} on ${run.pages} pages${where}, seen within ${run.spanWords}`;
+}
+
 /** "just now", "5 minutes ago", "3 hours ago", "yesterday", else the day. */
 export function relativeTime(at: string, now = new Date().toISOString()): string {
   const seconds = (Date.parse(now) - Date.parse(at)) / 1000;

@@ -533,8 +533,10 @@ function extractList(doc: Document, url: URL, marketplace: string | null, hint: 
   const days = reads.map((r) => r.day).filter((d): d is string => d !== null).sort();
   const coverage: CoverageClaim[] = [];
   let full = false;
+  let paging: PageCapture['paging'];
   if (year) {
-    const onePage = startIndex === 0 && !hasMorePages(doc, url, Number.isFinite(startIndex) ? startIndex : 0);
+    const next = hasMorePages(doc, url, Number.isFinite(startIndex) ? startIndex : 0);
+    const onePage = startIndex === 0 && !next;
     const selectorAgrees = selected === undefined || selected === null || selected === filter;
     const outside = days.filter((d) => !d.startsWith(`${year}-`));
     if (outside.length > 0) {
@@ -552,12 +554,16 @@ function extractList(doc: Document, url: URL, marketplace: string | null, hint: 
       });
     }
     full = onePage && selectorAgrees && outside.length === 0 && countAgrees;
+    // Where this page sits in the year: the background joins consecutive pages into one full year (src/background/page-runs.ts).
+    const start = `${year}-01-01`;
+    const end = `${year}-12-31`;
+    if (selectorAgrees && !outside.length && startIndex >= 0) paging = { list: filter!, start, end, offset: startIndex, count: reads.length, next, total: shownCount || undefined };
     if (full) {
       const n = reads.length;
       coverage.push(
         ...bothStreams(
-          `${year}-01-01`,
-          `${year}-12-31`,
+          start,
+          end,
           'full',
           `Every order placed in ${year} (${n} ${n === 1 ? 'order' : 'orders'}) on one page of Your Orders`,
         ),
@@ -569,7 +575,7 @@ function extractList(doc: Document, url: URL, marketplace: string | null, hint: 
     const end = days[days.length - 1] as string;
     coverage.push(...bothStreams(start, end, 'partial', `${reads.length} orders on one Your Orders page (${start} to ${end})`));
   }
-  return { observations: toObservations(reads), coverage, ...(hint ? { accountHint: hint } : {}), warnings };
+  return { observations: toObservations(reads), coverage, ...(hint ? { accountHint: hint } : {}), warnings, paging };
 }
 
 function extractDetail(doc: Document, url: URL, marketplace: string | null, hint: AccountHint | undefined): PageCapture {

@@ -49,6 +49,8 @@ export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Dat
   headline += capture.outcome === 'unchanged_recapture' ? 'nothing new since the last visit' : `${primary.new} new`;
   if (capture.window) headline += `, covering ${formatShortWindow(capture.window.start, capture.window.end)}`;
   const details = rest.filter((entry) => entry.seen > 0).map((entry) => `${countOf(entry.seen, entry.stream, nouns)} (${entry.new} new)`);
+  // This page completed a run: the window is the whole list's, so say what the pages make together.
+  if (capture.together) details.unshift(capture.together);
   if (capture.failed) details.push(`${capture.failed} could not be read`);
   details.push(when);
   return { headline, detail: details.join(' · '), tone: capture.failed ? 'warning' : 'kept' };
