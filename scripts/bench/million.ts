@@ -20,6 +20,10 @@
  *   and `tab.status`), with the 1,000,000 (and the 10,000) stored ÷ with the
  *   same two connections empty in a second profile, opened in turn (medians).
  *
+ * - `merge_1m_ratio`: a 50-order page capture merged into the 1M connection ÷
+ *   into an empty one (moved here from the import part, so the million is
+ *   seeded once per run).
+ *
  * Seeded records carry their search terms, and the connection its record
  * tallies (schema v9), as the merge engine writes them.
  */
@@ -40,6 +44,7 @@ const IMPORT_ROWS = Math.round(200_000 * SCALE);
 
 const BIG_ID = 'con_million0000000000000000000000';
 const SMALL_ID = 'con_tenthousand000000000000000000';
+const EMPTY_ID = 'con_mergeinto00000000000000000000';
 
 interface DrainResult {
   status: string;
@@ -60,6 +65,7 @@ export async function runMillionBench(): Promise<void> {
     console.log(`bench million_seed_s: ${Math.round((Date.now() - began) / 1000)}`);
     await popupOpenRatio(session);
     await search(session, connectionId, smallId);
+    await mergeRatio(session);
     if (!process.env.BENCH_SKIP_EXPORT_AFTER_IMPORT) await exportAfterImport(session, connectionId, dir);
   } finally {
     await session.close();
@@ -111,6 +117,46 @@ function popupOpen(page: Page): Promise<number> {
     await Promise.all([send('connections.list', {}), send('tab.status', { tabId: 1, url: 'https://www.amazon.com/gp/css/order-history' })]);
     return performance.now() - t;
   });
+}
+
+/**
+ * `merge_1m_ratio`: a fresh 50-order page capture merged (the merge engine's
+ * `applyBatch`, as a capture is) into the 1M connection ÷ into an empty
+ * connection of the same database, in turn after warm-up; medians.
+ */
+async function mergeRatio(session: ExtensionSession, runs = 9): Promise<void> {
+  await session.worker.evaluate(seedMillion, { total: 0, connectionId: EMPTY_ID });
+  const { emptyMs, fullMs } = (await session.worker.evaluate(
+    async ({ ids, runs }) => {
+      type Globals = { __gleaner: { db: unknown; applyBatch(db: unknown, input: unknown): Promise<unknown>; connectors: { key: string; streams: unknown[] }[] } };
+      const g = (globalThis as unknown as Globals).__gleaner;
+      const streams = g.connectors.find((connector) => connector.key === 'amazon')!.streams;
+      const pad = (n: number, width: number) => String(n).padStart(width, '0');
+      let run = 0;
+      const merge = async (connectionId: string) => {
+        run += 1;
+        const observations = Array.from({ length: 50 }, (_, i) => ({
+          stream: 'orders',
+          data: { id: `9${pad(run % 100, 2)}-${pad(i, 7)}-${pad(run, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, order_total: '$12.34', order_total_cents: 1234, delivery_status: 'Delivered', marketplace: 'amazon.com' },
+        }));
+        const capturedAt = new Date().toISOString();
+        const pageUrl = `https://www.amazon.com/your-orders/orders?startIndex=${run * 10}`;
+        const t = performance.now();
+        await g.applyBatch(g.db, { connectionId, connectorKey: 'amazon', streams, method: 'browser_polyfill', provenance: { kind: 'page', pageUrl, capturedAt, extractorVersion: 'bench' }, coverage: [{ stream: 'orders', start: '2024-01-10', end: '2024-09-19', completeness: 'partial' }], observations, warnings: [], dataAsOf: capturedAt, pageUrl });
+        return performance.now() - t;
+      };
+      for (let i = 0; i < 2; i++) (await merge(ids.empty), await merge(ids.full)); // warm-up
+      const emptyTimes: number[] = [];
+      const fullTimes: number[] = [];
+      for (let i = 0; i < runs; i++) (emptyTimes.push(await merge(ids.empty)), fullTimes.push(await merge(ids.full)));
+      const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+      return { emptyMs: median(emptyTimes), fullMs: median(fullTimes) };
+    },
+    { ids: { empty: EMPTY_ID, full: BIG_ID }, runs },
+  )) as { emptyMs: number; fullMs: number };
+  console.log(`bench merge_empty_ms: ${emptyMs.toFixed(1)}`);
+  console.log(`bench merge_1m_ms: ${fullMs.toFixed(1)}`);
+  console.log(`bench merge_1m_ratio: ${(fullMs / emptyMs).toFixed(2)}`);
 }
 
 /** The same search in the 1M and the 10k connection, alternating; medians. */

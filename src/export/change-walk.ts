@@ -16,7 +16,7 @@ import Dexie from 'dexie';
 import type { GleanerDatabase } from '../db/database';
 import { CHANGE_SEQ_INDEX } from '../db/upgrades/v8-change-and-search-indexes';
 import { canonicalJson } from './canonical-json';
-import { batchRow, fitByBytes, saveBatch, toPdppRecord, toReceiptRecord, type PdppRecord } from './outbox';
+import { batchRow, fitByBytes, saveBatch, toPdppRecord, toReceiptRecord, type PdppRecord } from './ingest-records';
 import type { ExportBatchRow, ExportLinkRow, ExportWalk } from './types';
 
 interface Picked {
