@@ -1,0 +1,396 @@
+/**
+ * The row-by-row reader of Amazon's order history CSV (`Retail.OrderHistory.N.csv`,
+ * one row per item per shipment): cells by header name, rows grouped into
+ * orders and items, exact-duplicate rows and continuations of an order
+ * already emitted, counts and warnings. artifact.ts drives it, whole-file or
+ * chunk by chunk.
+ */
+import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
+import { orderTimes, type OrderTimes } from './order-time';
+import { ASIN_RE, ORDER_ID_RE, cleanText, compact, formatCents, itemKey, marketplaceOf, orderItemId, parseMoney } from './util';
+
+const MAX_WARNINGS_PER_CODE = 50;
+/** Recently emitted orders remembered for duplicate rows and item counts across chunks. */
+const RECENT_ORDERS = 5000;
+
+interface OrderAcc {
+  id: string;
+  /** The earliest readable Order Date of the order's rows. */
+  date: OrderTimes | null;
+  /** Sum of Total Owed in cents; null once any row's amount is unknown. */
+  totalCents: number | null;
+  currency: string | null;
+  status: string | null;
+  recipient: string | null;
+  payment: string | null;
+  marketplace: string | null;
+  items: Map<string, ItemAcc>;
+  /** Hashes of this order's rows (exact-duplicate detection). */
+  rows: Set<number>;
+  /** Item keys an earlier chunk already emitted for this order (a continuation). */
+  earlierItems?: Set<string>;
+}
+
+interface ItemAcc {
+  key: string;
+  asin: string | null;
+  name: string | null;
+  unitPrice: number | null;
+  quantity: number | null;
+}
+
+/** The columns the parser reads, by their header names in Amazon's file. */
+const COLUMNS = ['Order ID', 'Order Date', 'Currency', 'Order Status', 'Shipping Address', 'Payment Instrument Type', 'Website', 'Total Owed', 'ASIN', 'Product Name', 'Quantity', 'Unit Price'] as const;
+type Column = (typeof COLUMNS)[number];
+type CellReader = (row: string[], name: Column) => string | null;
+
+/** `cleanText` with a fast path: most cells need no cleaning, and the check is a cheap scan. */
+function cleanCell(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const n = value.length;
+  if (n === 0 || n > 2000) return cleanText(value);
+  let previousSpace = true; // a leading space needs cleaning
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 32) {
+      if (previousSpace) return cleanText(value);
+      previousSpace = true;
+    } else if (c < 32 || c === 0xa0 || c === 0x200b || c === 0x200e || c === 0x200f || (c > 0x1680 && c < 0x3001) || c === 0xfeff || c === 0x85) {
+      return cleanText(value);
+    } else {
+      previousSpace = false;
+    }
+  }
+  return previousSpace ? cleanText(value) : value;
+}
+
+/** A cell the reader already cleaned, cut to `max` characters. */
+function bounded(value: string | null, max: number): string | null {
+  return value !== null && value.length > max ? value.slice(0, max) : value;
+}
+
+/** Reads a cell by header name, tolerant of case and stray spaces; the value comes back cleaned (`cleanText`). */
+function cellReader(fields: string[]): CellReader {
+  const byNorm = new Map<string, number>();
+  fields.forEach((f, index) => {
+    const norm = f.replace(/^\uFEFF/, '').trim().toLowerCase();
+    if (!byNorm.has(norm)) byNorm.set(norm, index);
+  });
+  // Resolved once per file: the reader runs a dozen times per row.
+  const indexOf = new Map<Column, number>();
+  for (const name of COLUMNS) {
+    const index = byNorm.get(name.toLowerCase());
+    if (index !== undefined) indexOf.set(name, index);
+  }
+  return (row, name) => {
+    const index = indexOf.get(name);
+    if (index === undefined) return null;
+    const value = cleanCell(row[index]);
+    if (value === null) return null;
+    // Placeholders ("Not Available", "N/A", "null", "none", "-") all start with n, N or -.
+    const first = value.charCodeAt(0);
+    if ((first === 110 || first === 78 || first === 45) && value.length <= 13 && /^(?:not available|n\/a|null|none|-)$/i.test(value)) return null;
+    return value;
+  };
+}
+
+function parseQuantity(value: string | null): number | null {
+  if (value === null || !/^\d{1,6}$/.test(value)) return null;
+  return Number(value);
+}
+
+/** "Dana Whitfield, 1200 Alder St, …" → "Dana Whitfield". Without a comma the name cannot be told from the address. */
+function recipientOf(address: string | null): string | null {
+  const comma = address ? address.indexOf(',') : -1;
+  if (!address || comma === -1) return null;
+  const first = cleanText(address.slice(0, comma), 201);
+  return first && first.length <= 200 ? first : null;
+}
+
+/** A 53-bit hash of a row's cells (two FNV-1a passes), cheap to keep per order. */
+function rowHash(cells: string[], width: number): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ width;
+  for (let c = 0; c < width; c++) {
+    const cell = cells[c] ?? '';
+    for (let i = 0; i < cell.length; i++) {
+      const code = cell.charCodeAt(i);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995);
+    }
+    a = Math.imul(a ^ 0x1f, 0x01000193);
+    b = Math.imul(b ^ 0x1f, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
+
+export function minDate(a: unknown, b: unknown): string | undefined {
+  const x = typeof a === 'string' ? a : undefined;
+  const y = typeof b === 'string' ? b : undefined;
+  if (!x) return y;
+  if (!y) return x;
+  return Date.parse(y) < Date.parse(x) ? y : x;
+}
+
+/** The row-by-row state of one upload. */
+export class OrderHistoryReader {
+  readonly warnings: BatchWarning[] = [];
+  private readonly warnCounts = new Map<string, number>();
+  private orders = new Map<string, OrderAcc>();
+  private recent = new Map<string, { rows: Set<number>; items: Set<string> }>();
+  private orphanRows = new Set<number>();
+  readonly entries: string[] = [];
+  rowsRead = 0;
+  skipped = 0;
+  duplicates = 0;
+  failed = 0;
+  ordersSeen = 0;
+  minDay = '';
+  maxDay = '';
+  // Per file.
+  private fileName = '';
+  private width = 0;
+  private cell: CellReader = () => null;
+  private hasOrderId = false;
+  private dataIndex = 0;
+  private shapeWarnings = 0;
+  private contributed = false;
+  private header = true;
+  lastOrderId: string | null = null;
+
+  constructor(private readonly chunked: boolean) {}
+
+  warn(w: BatchWarning): void {
+    const n = (this.warnCounts.get(w.code) ?? 0) + 1;
+    this.warnCounts.set(w.code, n);
+    if (n <= MAX_WARNINGS_PER_CODE) this.warnings.push({ ...w, message: w.message.slice(0, 500) });
+  }
+
+  beginFile(path: string): void {
+    this.endFile();
+    this.fileName = path.split(/[/\\]/).pop() ?? path;
+    this.currentPath = path;
+    this.header = true;
+    this.dataIndex = 0;
+    this.shapeWarnings = 0;
+    this.contributed = false;
+  }
+  private currentPath = '';
+
+  endFile(): void {
+    if (this.contributed && !this.entries.includes(this.currentPath)) this.entries.push(this.currentPath);
+    this.contributed = false;
+  }
+
+  /** The order id a row belongs to (for chunk boundaries), without side effects. */
+  peekOrderId(row: string[]): string | null {
+    if (this.header || !this.hasOrderId) return null;
+    return this.cell(row, 'Order ID');
+  }
+
+  isBlank(row: string[]): boolean {
+    return row.every((value) => value.trim() === '');
+  }
+
+  addRow(row: string[]): void {
+    if (this.header) {
+      const fields = row.map((f, index) => (index === 0 ? f.replace(/^\uFEFF/, '') : f));
+      this.width = fields.length;
+      this.cell = cellReader(fields);
+      this.hasOrderId = fields.some((f) => f.trim().toLowerCase() === 'order id');
+      this.header = false;
+      if (!this.hasOrderId) {
+        this.warn({ code: 'missing_columns', message: 'This file has no "Order ID" column; it does not look like Amazon order history.', where: this.fileName });
+      }
+      return;
+    }
+    if (this.isBlank(row)) return;
+    const index = this.dataIndex++;
+    this.rowsRead++;
+    if (!this.hasOrderId) {
+      this.failed++;
+      return;
+    }
+    const where = `${this.fileName} row ${index + 1}`;
+    if (row.length !== this.width && this.shapeWarnings < 5) {
+      this.shapeWarnings++;
+      this.warn({
+        code: 'csv_row_shape',
+        message: row.length < this.width ? `Too few fields: expected ${this.width} fields but parsed ${row.length}` : `Too many fields: expected ${this.width} fields but parsed ${row.length}`,
+        where,
+      });
+    }
+    const fingerprint = rowHash(row, this.width);
+    const id = this.cell(row, 'Order ID');
+    const validId = !!id && ORDER_ID_RE.test(id);
+    const order = validId ? this.orderFor(id) : undefined;
+    // An exact repeat of a row (the same part uploaded twice) would double quantities and totals.
+    const seen = order ? order.rows : this.orphanRows;
+    if (seen.has(fingerprint)) {
+      this.skipped++;
+      this.duplicates++;
+      this.warn({ code: 'duplicate_row', message: 'This row repeats an earlier row exactly and was counted once.', where });
+      return;
+    }
+    seen.add(fingerprint);
+    if (!id) {
+      this.failed++;
+      this.warn({ code: 'missing_order_id', message: `Row ${index + 1} has no Order ID and was not imported.`, where });
+      return;
+    }
+    if (!order) {
+      this.failed++;
+      this.warn({ code: 'bad_order_id', message: `Row ${index + 1} has an Order ID that is not an Amazon order id.`, where });
+      return;
+    }
+    const cell = this.cell;
+    const dateRaw = cell(row, 'Order Date');
+    const date = dateRaw ? orderTimes(dateRaw) : null;
+    if (!date) {
+      this.warn({ code: 'undated_row', message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`, where });
+    }
+    if (date && (order.date === null || date.at < order.date.at)) order.date = date;
+    order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
+    order.status ??= bounded(cell(row, 'Order Status'), 500);
+    order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
+    order.payment ??= bounded(cell(row, 'Payment Instrument Type'), 500);
+    const website = cell(row, 'Website');
+    order.marketplace ??= website ? marketplaceOf(website) : null;
+    // Total Owed is per row (per item per shipment), so an order's total is
+    // the sum over its rows; one unknown amount makes the total unknown.
+    const owed = parseMoney(cell(row, 'Total Owed'));
+    order.totalCents = order.totalCents !== null && owed ? order.totalCents + owed.cents : null;
+
+    const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
+    const asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
+    const name = bounded(cell(row, 'Product Name'), 2000);
+    const key = itemKey(asin, name);
+    const quantity = parseQuantity(cell(row, 'Quantity'));
+    if (!key) {
+      this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where });
+    } else {
+      const item = order.items.get(key);
+      const price = parseMoney(cell(row, 'Unit Price'));
+      if (!item) {
+        order.items.set(key, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
+      } else {
+        // Split shipment: the same item in several rows; quantities add up.
+        item.quantity = item.quantity !== null && quantity !== null ? item.quantity + quantity : null;
+        item.name ??= name;
+        item.unitPrice ??= price ? price.cents : null;
+      }
+    }
+    this.contributed = true;
+    this.lastOrderId = id;
+  }
+
+  private orderFor(id: string): OrderAcc {
+    let order = this.orders.get(id);
+    if (order) return order;
+    const earlier = this.recent.get(id);
+    if (earlier) this.recent.delete(id);
+    order = {
+      id,
+      date: null,
+      totalCents: 0,
+      currency: null,
+      status: null,
+      recipient: null,
+      payment: null,
+      marketplace: null,
+      items: new Map(),
+      rows: earlier?.rows ?? new Set(),
+      earlierItems: earlier?.items,
+    };
+    this.orders.set(id, order);
+    return order;
+  }
+
+  /** Emits every open order (and its items); remembers them briefly when chunked. */
+  flush(): { observations: Observation[]; continuations: number } {
+    const observations: Observation[] = [];
+    let continuations = 0;
+    for (const order of this.orders.values()) {
+      // An order whose rows were all duplicates or failed contributes nothing new.
+      if (order.earlierItems && order.items.size === 0 && order.totalCents === 0 && !order.date) {
+        this.remember(order);
+        continue;
+      }
+      const continuation = !!order.earlierItems;
+      if (continuation) continuations++;
+      else this.ordersSeen++;
+      if (order.date) {
+        // The stored (local) day, so the claimed window holds every record's event time.
+        const { day } = order.date;
+        if (!this.minDay || day < this.minDay) this.minDay = day;
+        if (!this.maxDay || day > this.maxDay) this.maxDay = day;
+      }
+      const newItems = continuation ? [...order.items.keys()].filter((key) => !order.earlierItems!.has(key)).length : order.items.size;
+      const hasTotal = order.totalCents !== null;
+      observations.push({
+        stream: 'orders',
+        data: compact({
+          id: order.id,
+          order_date: order.date?.day,
+          ordered_at: order.date?.instant,
+          order_total: hasTotal ? formatCents(order.totalCents as number, order.currency) : null,
+          order_total_cents: order.totalCents,
+          currency: order.currency ?? undefined,
+          delivery_status: order.status ?? undefined,
+          recipient_name: order.recipient ?? undefined,
+          item_count: newItems > 0 ? newItems : undefined,
+          payment_method_summary: order.payment ?? undefined,
+          marketplace: order.marketplace ?? undefined,
+        }),
+      });
+      for (const item of order.items.values()) {
+        if (order.earlierItems?.has(item.key)) continuations++;
+        observations.push({
+          stream: 'order_items',
+          data: compact({
+            id: orderItemId(order.id, item.key),
+            order_id: order.id,
+            item_key: item.key,
+            asin: item.asin ?? undefined,
+            name: item.name ?? undefined,
+            unit_price: item.unitPrice !== null ? formatCents(item.unitPrice, order.currency) : null,
+            unit_price_cents: item.unitPrice,
+            quantity: item.quantity,
+            order_date: order.date?.day,
+            ordered_at: order.date?.instant,
+          }),
+        });
+      }
+      this.remember(order);
+    }
+    this.orders = new Map();
+    if (this.chunked) this.orphanRows = new Set();
+    return { observations, continuations };
+  }
+
+  private remember(order: OrderAcc): void {
+    if (!this.chunked) return;
+    const items = order.earlierItems ?? new Set<string>();
+    for (const key of order.items.keys()) items.add(key);
+    this.recent.set(order.id, { rows: order.rows, items });
+    // Evicting one at a time from the front of a Map is slow (deleted slots); drop the older half at once.
+    if (this.recent.size > RECENT_ORDERS * 2) this.recent = new Map([...this.recent].slice(-RECENT_ORDERS));
+  }
+
+  coverage(): CoverageClaim[] {
+    if (!this.minDay) return [];
+    const evidence = `Amazon order history export: ${this.ordersSeen} orders dated ${this.minDay} to ${this.maxDay} (an export part is never claimed complete)`;
+    return [
+      { stream: 'orders', start: this.minDay, end: this.maxDay, completeness: 'partial', evidence },
+      { stream: 'order_items', start: this.minDay, end: this.maxDay, completeness: 'partial', evidence },
+    ];
+  }
+
+  overflowWarnings(): BatchWarning[] {
+    const out: BatchWarning[] = [];
+    for (const [code, n] of this.warnCounts) {
+      if (n > MAX_WARNINGS_PER_CODE) out.push({ code, message: `${n - MAX_WARNINGS_PER_CODE} more "${code}" warnings were not listed.` });
+    }
+    return out;
+  }
+}
