@@ -20,6 +20,7 @@ import {
   isHidden,
   labelled,
   layoutUnrecognized,
+  queryAll,
   resolveHref,
   statusOf,
   toObservations,
@@ -80,7 +81,7 @@ function readCard(card: Element, id: string, base: URL, marketplace: string | nu
   const total = labelled(chunks, TOTAL_RE, parseMoney, labels);
   const recipient = labelled(chunks, SHIP_TO_RE, acceptShort(100), labels);
   labelled(chunks, ORDER_NO_RE, acceptOrderId, labels);
-  const link = Array.from(card.querySelectorAll('a[href*="order-details"]')).find((a) =>
+  const link = queryAll(card, 'a[href*="order-details"]').find((a) =>
     (a.getAttribute('href') ?? '').includes(id),
   );
   if (!day) warnings.push({ code: 'undated_order', message: 'An order card shows no readable ORDER PLACED date.', where: id });

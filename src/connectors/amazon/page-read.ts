@@ -9,13 +9,17 @@ import type { AccountHint, CoverageClaim, Observation } from '../../core/model';
 import type { PageCapture } from '../types';
 import { ASIN_IN_PATH_RE, ORDER_ID_IN_TEXT_RE, cleanText, compact, itemKey, orderItemId, parseMoney, type Money } from './util';
 
-export const ELEMENT_NODE = 1;
-export const TEXT_NODE = 3;
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
 
-export const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'TEMPLATE', 'NOSCRIPT', 'SELECT', 'OPTION', 'svg', 'SVG', 'IFRAME']);
-export const HIDDEN_CLASSES = ['aok-hidden', 'a-hidden', 'a-popover-preload', 'aok-offscreen-hidden'];
+/** Never read: these tags, hidden attributes and Amazon's hiding classes (and, below, inline `display: none`). */
+const HIDDEN_TAGS = ['script', 'style', 'template', 'noscript', 'select', 'option', 'svg', 'iframe'];
+const HIDDEN_CLASSES = ['aok-hidden', 'a-hidden', 'a-popover-preload', 'aok-offscreen-hidden'];
+const HIDDEN_ELEMENT = `${HIDDEN_TAGS.join(', ')}, [hidden], [aria-hidden="true"], ${HIDDEN_CLASSES.map((c) => `.${c}`).join(', ')}`;
+/** What `isHidden` looks for on an element and its ancestors (a part of `HIDDEN_ELEMENT`). */
 export const HIDDEN_SELECTOR =
   '[hidden], [aria-hidden="true"], .aok-hidden, .a-hidden, .a-popover-preload, script, style, template, noscript';
+const STYLE_HIDDEN_RE = /(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
 
 export const STATUS_HINT =
   '.yohtmlc-shipment-status-primaryText, .delivery-box__primary-text, [data-component="shipmentStatus"], .od-status-message, .shipment-top-row .a-text-bold';
@@ -36,40 +40,145 @@ export interface Chunk {
   el: Element;
 }
 
+
 export function isHiddenElement(el: Element): boolean {
-  if (SKIP_TAGS.has(el.tagName)) return true;
-  if (el.hasAttribute('hidden') || el.getAttribute('aria-hidden') === 'true') return true;
-  const cls = el.classList;
-  for (const c of HIDDEN_CLASSES) if (cls.contains(c)) return true;
+  if (el.matches(HIDDEN_ELEMENT)) return true;
   const style = el.getAttribute('style');
-  if (style && /(?:display\s*:\s*none|visibility\s*:\s*hidden)/i.test(style)) return true;
-  return false;
+  return style !== null && STYLE_HIDDEN_RE.test(style);
 }
 
-/** Visible text pieces of `root` in document order (one per text node), skipping hidden subtrees. */
-export function visibleChunks(root: Element, limit = Number.POSITIVE_INFINITY): Chunk[] {
-  const out: Chunk[] = [];
-  const stack: Node[] = [root];
-  while (stack.length > 0 && out.length < limit) {
-    const node = stack.pop() as Node;
-    if (node.nodeType === TEXT_NODE) {
-      const text = cleanText(node.nodeValue);
-      if (text && node.parentElement) out.push({ text, el: node.parentElement });
+/** The elements under `root` that `isHiddenElement` refuses, from the browser's own fast lookups rather than a check per element. */
+function hiddenUnder(root: Element): Set<Element> {
+  const hidden = new Set<Element>();
+  const add = (list: ArrayLike<Element>) => {
+    for (let i = 0; i < list.length; i++) hidden.add(list[i] as Element);
+  };
+  for (const tag of HIDDEN_TAGS) add(root.getElementsByTagName(tag));
+  for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
+  add(root.querySelectorAll('[hidden]'));
+  for (const el of Array.from(root.querySelectorAll('[aria-hidden]'))) if (el.getAttribute('aria-hidden') === 'true') hidden.add(el);
+  for (const el of Array.from(root.querySelectorAll('[style]'))) if (STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')) hidden.add(el);
+  return hidden;
+}
+
+/** Where an element stands in the walk: its number in document order, its last descendant's, and its visible pieces (`start` -1: hidden, not entered). */
+interface Place {
+  pre: number;
+  last: number;
+  start: number;
+  end: number;
+}
+
+/** Visible text pieces of a root in document order, and each element's place. */
+interface VisibleIndex {
+  root: Element;
+  chunks: Chunk[];
+  /** Every element the walk met: the entered ones (not hidden, nor inside a hidden one) and the hidden ones it stepped over. */
+  places: Map<Element, Place>;
+  /** `root.closest(HIDDEN_SELECTOR) !== null`: `isHidden` of every element the walk entered. */
+  rootHidden: boolean;
+  /** `root.querySelectorAll(selector)` per selector asked, with each element's key in document order (see `queryAll`). */
+  queries: Map<string, { elements: Element[]; keys: number[] }>;
+}
+
+/** A character `cleanText` keeps (it drops whitespace, no-break and zero-width spaces and direction marks). */
+const HAS_TEXT_RE = /[^\s\u00a0\u200b\u200e\u200f]/;
+
+/**
+ * One walk over `root`: its visible text nodes (trimmed, non-empty), each
+ * with its parent element, skipping hidden subtrees (`root` itself is not
+ * checked), and every element's place. Iterative: a deep page cannot
+ * overflow the stack.
+ */
+function indexVisible(root: Element): VisibleIndex {
+  const chunks: Chunk[] = [];
+  const hidden = hiddenUnder(root);
+  let place: Place = { pre: 0, last: 0, start: 0, end: 0 };
+  const places = new Map<Element, Place>([[root, place]]);
+  const openElements: Element[] = [];
+  const openPlaces: Place[] = [];
+  let pre = 0;
+  let el: Element = root;
+  let node: Node | null = root.firstChild;
+  for (;;) {
+    if (node) {
+      const type = node.nodeType;
+      if (type === ELEMENT_NODE) {
+        pre++;
+        if (hidden.has(node as Element)) {
+          places.set(node as Element, { pre, last: pre, start: -1, end: -1 });
+          node = node.nextSibling;
+          continue;
+        }
+        openElements.push(el);
+        openPlaces.push(place);
+        el = node as Element;
+        place = { pre, last: pre, start: chunks.length, end: 0 };
+        places.set(el, place);
+        node = el.firstChild;
+        continue;
+      }
+      if (type === TEXT_NODE) {
+        const value = node.nodeValue as string;
+        // Most text nodes are the spaces between tags: `cleanText` would make them empty.
+        const text = HAS_TEXT_RE.test(value) ? cleanText(value) : null;
+        if (text) chunks.push({ text, el });
+      }
+      node = node.nextSibling;
       continue;
     }
-    if (node.nodeType !== ELEMENT_NODE) continue;
-    if (node !== root && isHiddenElement(node as Element)) continue;
-    const kids = node.childNodes;
-    for (let i = kids.length - 1; i >= 0; i--) {
-      const kid = kids[i];
-      if (kid) stack.push(kid);
-    }
+    place.end = chunks.length;
+    place.last = pre;
+    if (el === root) break;
+    node = el.nextSibling;
+    el = openElements.pop() as Element;
+    place = openPlaces.pop() as Place;
   }
-  return out;
+  return { root, chunks, places, rootHidden: root.closest(HIDDEN_SELECTOR) !== null, queries: new Map() };
+}
+
+/**
+ * The page's visible text, read once per extraction (`withVisibleIndex`):
+ * the pieces of any element the walk entered are a slice of it, the same
+ * pieces a walk from that element would find.
+ */
+let indexed: VisibleIndex | undefined;
+
+/** Runs `read` with `root`'s visible text read once up front. */
+export function withVisibleIndex<T>(root: Element, read: () => T): T {
+  indexed = indexVisible(root);
+  try {
+    return read();
+  } finally {
+    indexed = undefined;
+  }
+}
+
+/** `el`'s place when the walk entered it. */
+function entered(el: Element): Place | undefined {
+  const place = indexed?.places.get(el);
+  return place && place.start >= 0 ? place : undefined;
+}
+
+/** True when the walk entered `el` below its root: neither it nor an ancestor up to the root is hidden. */
+function enteredBelowRoot(el: Element): boolean {
+  return el !== indexed?.root && entered(el) !== undefined;
+}
+
+/** Visible text pieces of `root` in document order (one per text node), skipping hidden subtrees; the first `limit`. */
+export function visibleChunks(root: Element, limit = Number.POSITIVE_INFINITY): Chunk[] {
+  let place = entered(root);
+  let chunks = indexed?.chunks;
+  if (!place || !chunks) {
+    const own = indexVisible(root);
+    place = own.places.get(root) as Place;
+    chunks = own.chunks;
+  }
+  return chunks.slice(place.start, Math.min(place.end, place.start + limit));
 }
 
 export function visibleText(root: Element | null, max = 2000): string | null {
-  if (!root || isHiddenElement(root)) return null;
+  if (!root || (!enteredBelowRoot(root) && isHiddenElement(root))) return null;
   return cleanText(
     visibleChunks(root)
       .map((c) => c.text)
@@ -78,7 +187,53 @@ export function visibleText(root: Element | null, max = 2000): string | null {
   );
 }
 
+/** The first index in `[0, keys.length)` whose key is above `bound` (keys ascend). */
+function firstAbove(keys: number[], bound: number): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((keys[mid] as number) <= bound) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * `scope.querySelectorAll(selector)`, in document order: during an
+ * extraction, one query over the whole root per selector (a selector matches
+ * the same elements whichever element it is asked from), of which a scope's
+ * descendants are those numbered after it up to its last descendant. An
+ * element inside a hidden subtree, which the walk did not number, stands just
+ * after the hidden element that holds it.
+ */
+export function queryAll(scope: Element, selector: string): Element[] {
+  const index = indexed;
+  const place = entered(scope);
+  if (!index || !place) return Array.from(scope.querySelectorAll(selector));
+  let query = index.queries.get(selector);
+  if (!query) {
+    const elements = Array.from(index.root.querySelectorAll(selector));
+    const keys = elements.map((el) => {
+      const own = index.places.get(el);
+      if (own) return own.pre;
+      let holder = el.parentElement;
+      while (holder && !index.places.has(holder)) holder = holder.parentElement;
+      return (index.places.get(holder as Element) as Place).pre + 0.5;
+    });
+    query = { elements, keys };
+    index.queries.set(selector, query);
+  }
+  return query.elements.slice(firstAbove(query.keys, place.pre), firstAbove(query.keys, place.last + 0.5));
+}
+
+/** `scope.querySelector(selector)`, from `queryAll`. */
+export function queryFirst(scope: Element, selector: string): Element | null {
+  return queryAll(scope, selector)[0] ?? null;
+}
+
 export function isHidden(el: Element): boolean {
+  if (enteredBelowRoot(el)) return (indexed as VisibleIndex).rootHidden;
   return el.closest(HIDDEN_SELECTOR) !== null;
 }
 
@@ -131,8 +286,19 @@ export function resolveHref(href: string | null, base: URL): URL | null {
   }
 }
 
+/**
+ * For `ASIN_IN_PATH_RE` to find an ASIN in a resolved link, the segment
+ * before the ASIN (`dp`, `product` or `d`) and the separator after it come
+ * whole from the link or from the page's own path (the URL parser drops tabs
+ * and newlines, reads `\` as `/` and decodes nothing in a path).
+ */
+const ASIN_SEGMENT_RE = /(?:dp|product|d)[/\\]/;
+
 export function asinOfAnchor(a: Element, base: URL): string | null {
-  const u = resolveHref(a.getAttribute('href'), base);
+  const href = a.getAttribute('href');
+  // Most links on the page lead nowhere near a product: no URL is parsed for them.
+  if (href && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, '')) && !ASIN_SEGMENT_RE.test(base.pathname)) return null;
+  const u = resolveHref(href, base);
   if (!u || !/(^|\.)amazon\.[a-z.]+$/i.test(u.hostname)) return null;
   return ASIN_IN_PATH_RE.exec(u.pathname)?.[1] ?? null;
 }
@@ -159,7 +325,7 @@ export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
   const titled = new Set<string>();
   const imageOnly = new Map<string, Element>();
   const asinAnchors: Element[] = [];
-  for (const a of Array.from(scope.querySelectorAll('a[href]'))) {
+  for (const a of queryAll(scope, 'a[href]')) {
     const asin = asinOfAnchor(a, base);
     if (!asin || isHidden(a)) continue;
     asinAnchors.push(a);
@@ -178,7 +344,7 @@ export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
     instances.push({ title: a, asin, name: alt });
   }
   // Items without an ASIN link: a product-title element holding no ASIN link.
-  for (const el of Array.from(scope.querySelectorAll(TITLE_HINT))) {
+  for (const el of queryAll(scope, TITLE_HINT)) {
     if (isHidden(el)) continue;
     if (asinAnchors.some((a) => el.contains(a) || a.contains(el))) continue;
     if (instances.some((inst) => inst.title.contains(el) || el.contains(inst.title))) continue;
@@ -209,7 +375,7 @@ export function itemBox(inst: ItemInstance, all: ItemInstance[], scope: Element,
 export function readItemDetails(box: Element): { price: Money | null; quantity: number | null; seller: string | null } {
   const chunks = visibleChunks(box, 400);
   let price: Money | null = null;
-  const priceEl = box.querySelector('[data-component="unitPrice"]');
+  const priceEl = queryFirst(box, '[data-component="unitPrice"]');
   if (priceEl) price = parseMoney(visibleText(priceEl));
   if (!price) {
     for (const c of chunks) {
@@ -220,7 +386,7 @@ export function readItemDetails(box: Element): { price: Money | null; quantity: 
     }
   }
   let quantity: number | null = null;
-  const qtyEl = Array.from(box.querySelectorAll(QTY_HINT)).find((el) => !isHidden(el));
+  const qtyEl = queryAll(box, QTY_HINT).find((el) => !isHidden(el));
   const qtyText = qtyEl ? visibleText(qtyEl) : null;
   const qtyMatch = qtyText ? /(\d{1,5})/.exec(qtyText) : null;
   if (qtyMatch) quantity = Number(qtyMatch[1]);
@@ -234,7 +400,7 @@ export function readItemDetails(box: Element): { price: Money | null; quantity: 
     }
   }
   let seller: string | null = null;
-  const merchantEl = box.querySelector('[data-component="orderedMerchant"]');
+  const merchantEl = queryFirst(box, '[data-component="orderedMerchant"]');
   if (merchantEl) {
     const text = visibleText(merchantEl, 600);
     seller = text ? cleanText(text.replace(/^sold by\s*:?\s*/i, ''), 500) : null;
@@ -278,7 +444,7 @@ export function extractItems(scope: Element, base: URL, stops: Set<Element>): Ra
 
 export function statusOf(scope: Element, chunks: Chunk[]): string | null {
   const seen: string[] = [];
-  for (const el of Array.from(scope.querySelectorAll(STATUS_HINT))) {
+  for (const el of queryAll(scope, STATUS_HINT)) {
     if (isHidden(el)) continue;
     const text = visibleText(el, 300);
     if (text && !seen.includes(text)) seen.push(text);

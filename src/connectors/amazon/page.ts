@@ -19,6 +19,7 @@ import type { PageCapture, PageExtractor } from '../types';
 import { amazonMeta } from './meta';
 import { extractDetail, isDetail } from './page-detail';
 import { extractList, isList } from './page-list';
+import { withVisibleIndex } from './page-read';
 import { accountHintFor, cleanText, marketplaceOf } from './util';
 
 function accountHintOf(doc: Document, url: URL, marketplace: string | null): AccountHint | undefined {
@@ -40,6 +41,8 @@ export const amazonPageExtractor: PageExtractor = {
     if (!amazonPageExtractor.matches(url)) return { observations: [], coverage: [], warnings: [] };
     const marketplace = marketplaceOf(url.hostname);
     const hint = accountHintOf(doc, url, marketplace);
-    return isDetail(url) ? extractDetail(doc, url, marketplace, hint) : extractList(doc, url, marketplace, hint);
+    return withVisibleIndex(doc.body ?? doc.documentElement, () =>
+      isDetail(url) ? extractDetail(doc, url, marketplace, hint) : extractList(doc, url, marketplace, hint),
+    );
   },
 };
