@@ -142,13 +142,13 @@ describe('schemas', () => {
 });
 
 describe('content-script weight', () => {
-  it('page.ts and util.ts import only types, meta and util', () => {
-    for (const f of ['page.ts', 'util.ts', 'meta.ts']) {
+  it('the page modules and util.ts import only types, meta, util and each other', () => {
+    for (const f of ['page.ts', 'page-list.ts', 'page-detail.ts', 'page-read.ts', 'page-visible.ts', 'util.ts', 'meta.ts']) {
       const src = readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../../../src/connectors/amazon', f), 'utf8');
       const imports = [...src.matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)];
       for (const m of imports) {
         if (m[1]) continue; // import type: erased
-        expect(['./meta', './util'], `${f} imports ${m[2]}`).toContain(m[2]);
+        expect(['./meta', './util', './page-list', './page-detail', './page-read', './page-visible'], `${f} imports ${m[2]}`).toContain(m[2]);
       }
       expect(src).not.toMatch(/from '(zod|papaparse|fflate)'|from '\.\/streams'/);
       expect(src).not.toMatch(/new Date\(/);
