@@ -138,3 +138,15 @@ export interface ImportSettings {
   /** Rows per committed chunk. */
   chunkRows: number;
 }
+
+/** What the background gives an `ImportRunner` (src/import/runner.ts). */
+export interface ImportRunnerOptions {
+  /** Called now and then while working, so the browser keeps the worker alive. */
+  keepAlive?: () => void;
+  /** Called when the runner goes idle, with whether unfinished jobs remain. */
+  onIdle?: (unfinished: boolean) => void;
+  /** Called whenever a job is queued (the background arms its restart alarm). */
+  onBusy?: () => void;
+  /** Test hook, after each committed chunk (throw to simulate a stopped worker). */
+  afterChunk?: (job: ImportJobRow, chunkIndex: number) => void | Promise<void>;
+}
