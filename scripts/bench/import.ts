@@ -15,8 +15,11 @@
  * (c) `preview_200k_s`: from the job's start (file staged) to its preview
  *     (size check, one streaming pass, key lookups), median of three runs
  *     timed without the heap sampler of (b); each run is printed too.
- * (d) `merge_1m_ratio`: median time to merge a 50-record page capture into a
- *     connection holding 1,000,000 records ÷ into an empty store.
+ *     `read_tokenise_200k_s`: the floor, the same staged file read once with
+ *     the same stream reader and CSV tokenizer, doing nothing else, in the
+ *     same worker (median of three, one before each preview run).
+ *     `preview_ratio` = preview ÷ floor.
+ * (`merge_1m_ratio` is measured in scripts/bench/million.ts, on its seeded million.)
  */
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -31,7 +34,6 @@ import type { ImportJobView } from '../../src/background/import-handlers';
 const SCALE = Number(process.env.GLEANER_BENCH_SCALE ?? 1);
 const BIG = Math.round(200_000 * SCALE);
 const SMALL = Math.round(50_000 * SCALE);
-const MILLION = Math.round(1_000_000 * SCALE);
 
 export async function writeCsv(dir: string, rows: number): Promise<string> {
   const file = path.join(dir, `Retail.OrderHistory.${rows}.csv`);
@@ -218,9 +220,22 @@ interface BenchGlobals {
       connections: { add(row: unknown): Promise<unknown> };
       constructor: unknown;
     };
-    applyBatch(db: unknown, input: unknown): Promise<unknown>;
     connectors: { key: string; streams: unknown[] }[];
   };
+}
+
+/**
+ * The preview's floor: the same staged file read once with the import's stream reader and split into rows by
+ * the same CSV tokenizer, nothing else, in the same worker (`__gleaner.readAndTokenise`). Seconds.
+ */
+export async function benchReadFloor(session: ExtensionSession, stagedId: string): Promise<number> {
+  return session.worker.evaluate(async (id) => {
+    const g = globalThis as unknown as { __gleaner: { readAndTokenise(stagedId: string): Promise<number> } };
+    const t = performance.now();
+    const rows = await g.__gleaner.readAndTokenise(id);
+    if (rows === 0) throw new Error('the floor read no rows');
+    return (performance.now() - t) / 1000;
+  }, stagedId);
 }
 
 /**
@@ -249,81 +264,6 @@ export async function benchRawBulkPut(session: ExtensionSession, connectionId: s
   );
 }
 
-/**
- * Median time (ms) of merging a fresh 50-record page capture into a connection
- * holding `seed` records vs into an empty store. Both stores are fresh
- * databases of the same schema; after seeding, the two are measured in
- * alternation (after warm-up runs), so background compaction and JIT warm-up
- * weigh on both alike.
- */
-async function benchMerge(session: ExtensionSession, seed: number, runs = 9): Promise<{ emptyMs: number; seededMs: number }> {
-  return session.worker.evaluate(
-    async ({ seed, runs }) => {
-      const g = (globalThis as unknown as BenchGlobals).__gleaner;
-      type Db = BenchGlobals['__gleaner']['db'] & { open(): Promise<unknown>; delete(): Promise<void> };
-      const Database = g.db.constructor as unknown as new (name: string) => Db;
-      const connectionId = 'con_bench';
-      const connector = g.connectors.find((candidate) => candidate.key === 'amazon')!;
-      const pad = (n: number, width: number) => String(n).padStart(width, '0');
-      const day = (n: number) => new Date(Date.UTC(2000, 0, 1) + (n % 9000) * 86_400_000).toISOString().slice(0, 10);
-      const fresh = async (name: string) => {
-        const db = new Database(name);
-        await db.open();
-        await db.connections.add({ id: connectionId, connectorKey: 'amazon', accountKey: 'amazon.com|bench', accountLabel: 'bench', accountEvidence: 'bench', displayName: 'bench', createdAt: new Date().toISOString() });
-        return db;
-      };
-      const empty = await fresh('gleaner-bench-merge-empty');
-      const seeded = await fresh('gleaner-bench-merge-seeded');
-      for (let at = 0; at < seed; at += 25_000) {
-        const rows = [];
-        for (let i = at; i < Math.min(seed, at + 25_000); i++) {
-          const id = `1${pad(i % 100, 2)}-${pad(i, 7)}-${pad((i * 7) % 10_000_000, 7)}`;
-          const data = { id, order_date: day(i), order_total_cents: 1000 };
-          rows.push({ connectionId, stream: 'orders', rid: id, key: id, keyParts: [id], eventTime: data.order_date, data, versions: [{ data, method: 'owner_artifact', batchIds: ['bat_seed'], asOf: '2025-01-01' }], batchIds: ['bat_seed'], methods: ['owner_artifact'], firstSeenAt: '2025-01-01', updatedAt: '2025-01-01' });
-        }
-        await seeded.records.bulkPut(rows);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5000)); // let the store settle after the bulk load
-      let run = 0;
-      const merge = async (db: Db) => {
-        run += 1;
-        const observations = Array.from({ length: 50 }, (_, i) => ({
-          stream: 'orders',
-          data: { id: `9${pad(run % 100, 2)}-${pad(i, 7)}-${pad(run, 7)}`, order_date: `2024-0${(i % 9) + 1}-1${i % 10}`, order_total: '$12.34', order_total_cents: 1234, delivery_status: 'Delivered', marketplace: 'amazon.com' },
-        }));
-        const capturedAt = new Date().toISOString();
-        const pageUrl = `https://www.amazon.com/your-orders/orders?startIndex=${run * 10}`;
-        const t = performance.now();
-        await g.applyBatch(db, {
-          connectionId,
-          connectorKey: 'amazon',
-          streams: connector.streams,
-          method: 'browser_polyfill',
-          provenance: { kind: 'page', pageUrl, capturedAt, extractorVersion: 'bench' },
-          coverage: [{ stream: 'orders', start: '2024-01-10', end: '2024-09-19', completeness: 'partial' }],
-          observations,
-          warnings: [],
-          dataAsOf: capturedAt,
-          pageUrl,
-        });
-        return performance.now() - t;
-      };
-      for (let i = 0; i < 2; i++) (await merge(empty), await merge(seeded)); // warm-up
-      const emptyTimes: number[] = [];
-      const seededTimes: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        emptyTimes.push(await merge(empty));
-        seededTimes.push(await merge(seeded));
-      }
-      await empty.delete();
-      await seeded.delete();
-      const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-      return { emptyMs: median(emptyTimes), seededMs: median(seededTimes) };
-    },
-    { seed, runs },
-  );
-}
-
 export async function runImportBench(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gleaner-bench-'));
   const began = Date.now();
@@ -340,8 +280,10 @@ export async function runImportBench(): Promise<void> {
     // here (the first in a fresh browser is the slowest), and (b)'s heap sampler polls the worker every
     // 50 ms. The median is printed, every run beside it, and (b)'s sampled preview further down.
     const previews: number[] = [];
+    const floors: number[] = [];
     for (let run = 0; run < 3; run++) {
       const stagedId = await stageFromPath(page, bigFile);
+      floors.push(await benchReadFloor(session, stagedId));
       const profile = process.env.BENCH_PROFILE ? await debug.profile(path.join(process.env.BENCH_PROFILE, `preview-only-${run}.cpuprofile`)) : undefined;
       const started = await session.call<ImportJobView>('import.start', { stagedId });
       const ready = await waitFor(session, started.id, ['ready']);
@@ -349,9 +291,13 @@ export async function runImportBench(): Promise<void> {
       previews.push(seconds(ready.createdAt, ready.timings?.previewed));
       await session.call('import.discard', { jobId: started.id });
     }
-    const previewSeconds = [...previews].sort((a, b) => a - b)[1]!;
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+    const previewSeconds = median(previews);
     console.log(`bench preview_200k_s: ${previewSeconds.toFixed(2)}`);
     console.log(`bench preview_200k_runs_s: ${previews.map((value) => value.toFixed(2)).join(' ')}`);
+    console.log(`bench read_tokenise_200k_s: ${median(floors).toFixed(2)}`);
+    console.log(`bench read_tokenise_200k_runs_s: ${floors.map((value) => value.toFixed(2)).join(' ')}`);
+    console.log(`bench preview_ratio: ${(previewSeconds / median(floors)).toFixed(2)}`);
     if (process.env.BENCH_PREVIEW_ONLY) return;
 
     const big = await benchImport(session, page, debug, bigFile, 'Dana');
@@ -375,12 +321,6 @@ export async function runImportBench(): Promise<void> {
     console.log(`bench heap_after_gc_200k_mb: ${(big.afterGc / 1024 / 1024).toFixed(1)}`);
     console.log(`bench heap_after_gc_50k_mb: ${(small.afterGc / 1024 / 1024).toFixed(1)}`);
 
-    // (d) a connection holding 1,000,000 records vs an empty store.
-    if (process.env.BENCH_SKIP_MERGE) return;
-    const merge = await benchMerge(session, MILLION);
-    console.log(`bench merge_empty_ms: ${merge.emptyMs.toFixed(1)}`);
-    console.log(`bench merge_1m_ms: ${merge.seededMs.toFixed(1)}`);
-    console.log(`bench merge_1m_ratio: ${(merge.seededMs / merge.emptyMs).toFixed(2)}`);
     console.log(`bench import_bench_total_s: ${Math.round((Date.now() - began) / 1000)}`);
   } finally {
     await session.close();

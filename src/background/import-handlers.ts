@@ -15,6 +15,7 @@ import { ImportRunner, ImportRequestError, type ImportRunnerOptions } from '../i
 import { nextActions } from '../import/receipt-copy';
 import type { ImportJobRow, ImportSettings } from '../import/types';
 import { routeReceipts } from '../import/routes';
+import { readAndTokenise } from '../import/read-floor';
 import { RequestError } from './request-error';
 
 export interface ImportJobView extends ImportJobRow {
@@ -119,7 +120,15 @@ export function setupImportJobs(db: GleanerDatabase, connectors: readonly Connec
     },
   });
   // For automation and `npm run bench` (reachable only from this extension's own worker context).
-  (globalThis as { __gleaner?: unknown }).__gleaner = { db, importRunner: runner, applyBatch, connectors, searchTermsOf };
+  (globalThis as { __gleaner?: unknown }).__gleaner = {
+    db,
+    importRunner: runner,
+    applyBatch,
+    connectors,
+    searchTermsOf,
+    /** The preview's floor (scripts/bench/import.ts): a staged file read and tokenised once; its row count. */
+    readAndTokenise: async (stagedId: string) => readAndTokenise((await db.staged.get(stagedId))!.blob),
+  };
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === ALARM) void runner.resumeAll();
   });
