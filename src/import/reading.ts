@@ -4,7 +4,7 @@ import type { OpenedArtifact } from '../artifacts/open-artifact';
 import { ArtifactError } from '../artifacts/errors';
 import type { ConnectorDefinition } from '../connectors/types';
 import type { ArtifactProvenance } from '../core/model';
-import type { BatchHeader } from '../core/merge-engine';
+import type { BatchHeader } from '../core/chunked-batch';
 import { newId } from '../core/hash';
 import type { EntryFingerprint, ImportJobRow } from './types';
 

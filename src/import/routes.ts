@@ -19,7 +19,7 @@ import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import type { AccountHint, AcquisitionBatch, ArtifactProvenance, BatchCounts } from '../core/model';
 import { emptyCounts } from '../core/model';
-import { applyBatchChunk, beginBatch, finishBatch } from '../core/merge-engine';
+import { applyBatchChunk, beginBatch, finishBatch } from '../core/chunked-batch';
 import { createConnection, findConnectionByAccount } from '../core/connections';
 import { newId } from '../core/hash';
 import type { ParsedChunk } from '../artifacts/streaming';

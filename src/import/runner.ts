@@ -20,7 +20,7 @@
 import type { GleanerDatabase } from '../db/database';
 import type { ConnectorDefinition } from '../connectors/types';
 import type { AcquisitionBatch } from '../core/model';
-import { applyBatchChunk, beginBatch, finishBatch } from '../core/merge-engine';
+import { applyBatchChunk, beginBatch, finishBatch } from '../core/chunked-batch';
 import { newId } from '../core/hash';
 import { ArtifactError } from '../artifacts/errors';
 import { ARTIFACT_LIMITS, type ArtifactLimits } from '../artifacts/limits';

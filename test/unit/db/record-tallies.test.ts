@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { legacyDatabase } from './legacy-database';
 import { GleanerDatabase } from '../../../src/db/database';
 import { readTallies } from '../../../src/db/record-tallies';
-import { applyBatch, applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/merge-engine';
+import { applyBatch } from '../../../src/core/merge-engine';
+import { applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/chunked-batch';
 import type { Observation } from '../../../src/core/model';
 import { batchInput, obs } from '../../support/batches';
 import { freshDb, testConnection, testStreams } from '../../support/streams';
@@ -57,6 +58,18 @@ describe('kept record tallies (schema v9)', () => {
     await applyBatch(db, batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2025-03-01T00:00:00Z', observations: [obs('orders', 'k2', '2024-01-12')] }));
     await expectTalliesExact(db, connection.id);
     expect((await readTallies(db, connection.id)).tombstoned).toBe(hidden.tombstoned - 1);
+  });
+
+  it('two full claims of one batch over the same window hide a record once: one tombstone counted, one feed row, tallies exact', async () => {
+    const db = await freshDb();
+    const connection = await testConnection(db);
+    await applyBatch(db, batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2025-01-01T00:00:00Z', observations: [obs('synced', 'k1', '2024-01-10')] }));
+    const window = { stream: 'synced', start: '2024-01-10', end: '2024-01-10', completeness: 'full' as const };
+    const receipt = await applyBatch(db, batchInput(connection.id, { method: 'browser_polyfill', dataAsOf: '2025-02-01T00:00:00Z', observations: [], coverage: [window, { ...window }] }));
+    expect(receipt.batch.counts.tombstoned).toBe(1);
+    const feed = await db.changes.where('[connectionId+seq]').between([connection.id, 0], [connection.id, Infinity]).toArray();
+    expect(feed.filter((row) => row.kind === 'record' && row.op === 'delete')).toHaveLength(1);
+    await expectTalliesExact(db, connection.id);
   });
 
   it('the v9 upgrade counts every connection stored before it, per stream, tombstones apart', async () => {

@@ -7,7 +7,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectorDefinition } from '../../../src/connectors/types';
-import { applyBatch, applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/merge-engine';
+import { applyBatch } from '../../../src/core/merge-engine';
+import { applyBatchChunk, beginBatch, finishBatch } from '../../../src/core/chunked-batch';
 import type { GleanerDatabase } from '../../../src/db/database';
 import { CHANGE_SEQ_SINCE_KEY } from '../../../src/db/upgrades/v8-change-and-search-indexes';
 import { drainConnection, linkConnection, writeSettings, type ExportDeps } from '../../../src/export/exporter';

@@ -1,6 +1,7 @@
 /** The merge engine's chunked batches: counts accumulate per chunk, an aborted chunk leaves nothing, a resume duplicates nothing. */
 import { describe, expect, it } from 'vitest';
-import { applyBatch, applyBatchChunk, beginBatch, finishBatch, type BatchHeader } from '../../../src/core/merge-engine';
+import { applyBatch } from '../../../src/core/merge-engine';
+import { applyBatchChunk, beginBatch, finishBatch, type BatchHeader } from '../../../src/core/chunked-batch';
 import type { Observation } from '../../../src/core/model';
 import { freshDb, testConnection, testStreams } from '../../support/streams';
 
