@@ -3,7 +3,10 @@
  * built extension. Each figure prints as its own line `bench <name>: <value>`
  * so runs can be compared.
  *
- * `BENCH_ONLY=import`, `export`, `million` or `chatgpt` runs one part;
+ * `BENCH_ONLY=import`, `export`, `million`, `chatgpt` or `viewing` runs one
+ * part (`viewing`: the YouTube Takeout zip and the Netflix account export zip
+ * at 200k and 50k rows, import ÷ raw bulkPut and heap 200k ÷ 50k, see
+ * scripts/bench/viewing.ts; `BENCH_VIEWING=youtube` or `netflix` runs one);
  * `GLEANER_BENCH_SCALE=0.25` shrinks the import sizes for a quick look;
  * `BENCH_PREVIEW_ONLY=1` times the 200k preview alone; `BENCH_SKIP_MERGE=1`
  * leaves out the 1M-record merge (its seeding is most of the run);
@@ -16,6 +19,7 @@ import { runImportBench } from './bench/import';
 import { runExportBench } from './bench/export';
 import { runMillionBench } from './bench/million';
 import { runChatgptBench } from './bench/chatgpt';
+import { runViewingBench } from './bench/viewing';
 
 async function main() {
   const only = process.env.BENCH_ONLY;
@@ -23,6 +27,7 @@ async function main() {
   if (!only || only === 'export') await runExportBench();
   if (!only || only === 'million') await runMillionBench();
   if (!only || only === 'chatgpt') await runChatgptBench();
+  if (!only || only === 'viewing') await runViewingBench();
 }
 
 main().catch((error: unknown) => {
