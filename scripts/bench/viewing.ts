@@ -44,23 +44,27 @@ const log = (name: string, value: string) => console.log(`bench ${name}: ${value
 
 type Imported = Awaited<ReturnType<typeof benchImport>>;
 
-/** Prints one service's figures: throughput against raw bulkPut of the same records, and heap 200k ÷ 50k. */
-async function report(session: ExtensionSession, service: 'youtube' | 'netflix', name: string, big: Imported, small: Imported, rows: { big: number; chunkOfRows: boolean }) {
+/** Prints the 200k import's throughput against raw bulkPut of the same records, measured right after it. */
+async function throughput(session: ExtensionSession, service: 'youtube' | 'netflix', name: string, big: Imported, chunkOfRows: boolean): Promise<void> {
   const counts = big.job.counts!;
-  log(`${name}_200k_rows`, `${rows.big} (${counts.parsed} records: ${counts.new} new; ${counts.skipped} skipped, ${counts.failed} failed)`);
+  log(`${name}_200k_rows`, `${BIG} (${counts.parsed} records: ${counts.new} new; ${counts.skipped} skipped, ${counts.failed} failed)`);
   log(`${name}_200k_preview_s`, big.previewSeconds.toFixed(2));
   log(`${name}_200k_import_s`, big.importSeconds.toFixed(2));
   const importRate = big.records / big.importSeconds;
   log(`${name}_records_per_s`, String(Math.round(importRate)));
   const settings = await session.call<{ chunkRows: number }>('import.settings.get');
   // Netflix's chunk is `chunkRows` rows of the file, so fewer records when rows are skipped; YouTube's is `chunkRows` records.
-  const chunk = rows.chunkOfRows ? Math.max(1, Math.round((settings.chunkRows * big.records) / rows.big)) : settings.chunkRows;
+  const chunk = chunkOfRows ? Math.max(1, Math.round((settings.chunkRows * big.records) / BIG)) : settings.chunkRows;
   const routes = (big.job as { routes?: RouteProgress[] }).routes;
   const connections = routes ? routes.map((route) => route.connectionId) : [big.job.connectionId!];
   const raw = await benchRawBulkPut(session, connections, chunk);
   const rawRate = raw.records / raw.seconds;
   log(`${name}_raw_bulkput_records_per_s`, `${Math.round(rawRate)} (${raw.records} records in ${connections.length} connection(s), chunks of ${chunk})`);
   log(`${service}_import_ratio`, `${(importRate / rawRate).toFixed(2)} (goal ≥ 0.8)`);
+}
+
+/** Prints the peak heaps and their ratio, 200k ÷ 50k. */
+function heap(service: 'youtube' | 'netflix', name: string, big: Imported, small: Imported): void {
   log(`${name}_heap_peak_200k_mb`, `${mb(big.peakHeap)} (preview ${mb(big.previewPeak)}, commit ${mb(big.commitPeak)}, after GC ${mb(big.afterGc)})`);
   log(`${name}_heap_peak_50k_mb`, `${mb(small.peakHeap)} (preview ${mb(small.previewPeak)}, commit ${mb(small.commitPeak)}, after GC ${mb(small.afterGc)})`);
   log(`${service}_heap_ratio`, `${(big.peakHeap / small.peakHeap).toFixed(2)} (goal ≤ 1.5)`);
@@ -72,8 +76,9 @@ async function youtube(session: ExtensionSession, page: Page, debug: WorkerDebug
   await writeTakeoutZip(files.small, SMALL, 202);
   log('youtube_takeout_zip_200k_file_mb', `${mb(statSync(files.big).size)} (${bigCounts.entries} entries: ${bigCounts.ads} ads, ${bigCounts.removed} removed, ${bigCounts.visits} visits)`);
   const big = await benchImport(session, page, debug, files.big, 'Priya');
+  await throughput(session, 'youtube', 'youtube_takeout_zip', big, false);
   const small = await benchImport(session, page, debug, files.small, 'Theo');
-  await report(session, 'youtube', 'youtube_takeout_zip', big, small, { big: BIG, chunkOfRows: false });
+  heap('youtube', 'youtube_takeout_zip', big, small);
 }
 
 async function netflix(session: ExtensionSession, page: Page, debug: WorkerDebugger, dir: string): Promise<void> {
@@ -93,8 +98,9 @@ async function netflix(session: ExtensionSession, page: Page, debug: WorkerDebug
   const routes = (bigRun.job as { routes?: RouteProgress[] }).routes ?? [];
   log('netflix_export_zip_200k_routes', routes.map((route) => `${route.accountLabel} ${route.status}`).join(', '));
   if (routes.length !== 3 || routes.some((route) => route.status !== 'committed')) throw new Error('the Netflix export was not routed to three committed profiles');
+  await throughput(session, 'netflix', 'netflix_export_zip', bigRun, true);
   const smallRun = await benchImport(session, page, debug, files.small, 'netflix-50k');
-  await report(session, 'netflix', 'netflix_export_zip', bigRun, smallRun, { big: BIG, chunkOfRows: true });
+  heap('netflix', 'netflix_export_zip', bigRun, smallRun);
 }
 
 export async function runViewingBench(): Promise<void> {
