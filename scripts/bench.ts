@@ -3,10 +3,13 @@
  * built extension. Each figure prints as its own line `bench <name>: <value>`
  * so runs can be compared.
  *
- * `BENCH_ONLY=import`, `export`, `million`, `chatgpt` or `capture` runs one
- * part (`capture`: each connector's page extractor on a 100-item page in the
- * content script's world, and each content script's size; build first;
- * `BENCH_CAPTURE_RUNS` sets the timed runs, at least 30, 40 by default);
+ * `BENCH_ONLY=import`, `export`, `million`, `capture`, `viewing` or `chatgpt`
+ * runs one part (`capture`: each connector's page extractor on a 100-item page
+ * in the content script's world, and each content script's size; build first;
+ * `BENCH_CAPTURE_RUNS` sets the timed runs, at least 30, 40 by default;
+ * `viewing`: the YouTube Takeout zip and the Netflix account export zip at 200k
+ * and 50k rows, import ÷ raw bulkPut and heap 200k ÷ 50k, see
+ * scripts/bench/viewing.ts; `BENCH_VIEWING=youtube` or `netflix` runs one);
  * `GLEANER_BENCH_SCALE=0.25` shrinks the import sizes for a quick look;
  * `BENCH_PREVIEW_ONLY=1` times the 200k preview alone;
  * `BENCH_SKIP_EXPORT_AFTER_IMPORT=1` leaves the 200k import out of the million
@@ -22,14 +25,16 @@ import { runExportBench } from './bench/export';
 import { runMillionBench } from './bench/million';
 import { runChatgptBench } from './bench/chatgpt';
 import { runCaptureBench } from './bench/capture';
+import { runViewingBench } from './bench/viewing';
 
 async function main() {
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'import') await runImportBench();
   if (!only || only === 'export') await runExportBench();
   if (!only || only === 'million') await runMillionBench();
-  if (only === 'chatgpt') await runChatgptBench();
   if (!only || only === 'capture') await runCaptureBench();
+  if (!only || only === 'viewing') await runViewingBench();
+  if (only === 'chatgpt') await runChatgptBench();
 }
 
 main().catch((error: unknown) => {

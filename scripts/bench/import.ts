@@ -174,7 +174,7 @@ export async function waitFor(session: ExtensionSession, jobId: string, statuses
   }
 }
 
-const seconds = (from?: string, to?: string) => (Date.parse(to ?? '') - Date.parse(from ?? '')) / 1000;
+export const seconds = (from?: string, to?: string) => (Date.parse(to ?? '') - Date.parse(from ?? '')) / 1000;
 
 export async function benchImport(session: ExtensionSession, page: Page, debug: WorkerDebugger, filePath: string, accountName: string) {
   await debug.send('HeapProfiler.collectGarbage');
@@ -199,7 +199,8 @@ export async function benchImport(session: ExtensionSession, page: Page, debug: 
   return {
     afterGc,
     job: done,
-    records: done.receipt!.counts.parsed,
+    // A routed upload (a Netflix export's profiles) has one receipt per connection; the job sums them.
+    records: (done.counts ?? done.receipt!.counts).parsed,
     previewSeconds: seconds(ready.createdAt, ready.timings?.previewed),
     importSeconds: seconds(done.timings?.confirmed, done.timings?.committed),
     peakHeap: peak,
@@ -241,26 +242,31 @@ export async function benchReadFloor(session: ExtensionSession, stagedId: string
 /**
  * Writes the import's stored records again with Dexie `bulkPut` alone (timed), in chunks of the
  * same size, into a fresh database of the same schema (as the import wrote into a fresh store).
+ * Several connections (one upload routed to several accounts) are written one after the other.
  */
-export async function benchRawBulkPut(session: ExtensionSession, connectionId: string, chunkSize: number): Promise<{ records: number; seconds: number }> {
+export async function benchRawBulkPut(session: ExtensionSession, connectionIds: string | string[], chunkSize: number): Promise<{ records: number; seconds: number }> {
   return session.worker.evaluate(
-    async ({ connectionId, chunkSize }) => {
+    async ({ connectionIds, chunkSize }) => {
       const { db } = (globalThis as unknown as BenchGlobals).__gleaner;
       const Database = db.constructor as unknown as new (name: string) => BenchGlobals['__gleaner']['db'] & { open(): Promise<unknown>; delete(): Promise<void> };
       const raw = new Database('gleaner-bench-raw');
       await raw.open();
-      const keys = await db.records.where('connectionId').equals(connectionId).primaryKeys();
       let ms = 0;
-      for (let at = 0; at < keys.length; at += chunkSize) {
-        const rows = await db.records.bulkGet(keys.slice(at, at + chunkSize));
-        const t = performance.now();
-        await raw.records.bulkPut(rows);
-        ms += performance.now() - t;
+      let records = 0;
+      for (const connectionId of connectionIds) {
+        const keys = await db.records.where('connectionId').equals(connectionId).primaryKeys();
+        records += keys.length;
+        for (let at = 0; at < keys.length; at += chunkSize) {
+          const rows = await db.records.bulkGet(keys.slice(at, at + chunkSize));
+          const t = performance.now();
+          await raw.records.bulkPut(rows);
+          ms += performance.now() - t;
+        }
       }
       await raw.delete();
-      return { records: keys.length, seconds: ms / 1000 };
+      return { records, seconds: ms / 1000 };
     },
-    { connectionId, chunkSize },
+    { connectionIds: typeof connectionIds === 'string' ? [connectionIds] : connectionIds, chunkSize },
   );
 }
 

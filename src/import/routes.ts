@@ -27,6 +27,7 @@ import type { OpenedArtifact } from '../artifacts/open-artifact';
 import type { ArtifactLimits } from '../artifacts/limits';
 import type { KeyedObservation } from './preview';
 import type { ImportJobRow, ImportSettings } from './types';
+import { SNAPSHOT_THRESHOLD } from '../export/outbox';
 
 /** One account of a multi-account upload, as the preview shows it. */
 export interface ImportRoute {
@@ -189,6 +190,10 @@ export async function commitRoutes(host: RouteHost, job: RoutedJob): Promise<voi
     }
     const batchId = begun.batch.id;
     routes[index] = { ...route, batchId };
+    // As the runner's commit: an account with many new records enters the change feed one row per chunk, not per record.
+    const share = preview.routes?.find((entry) => entry.accountHint.key === route.accountKey)?.records ?? 0;
+    const known = preview.candidates.find((candidate) => candidate.connectionId === route.connectionId)?.known ?? 0;
+    const feed = share - known > SNAPSHOT_THRESHOLD ? ('bulk' as const) : ('records' as const);
     // `batchId`/`connectionId` name the account in progress, so a stop finishes its batch (the runner's stopCommit).
     await db.importJobs.update(job.id, { routes: [...routes], batchId, connectionId: route.connectionId, runs: job.runs + 1, updatedAt: new Date().toISOString() });
     let chunkIndex = 0;
@@ -201,7 +206,7 @@ export async function commitRoutes(host: RouteHost, job: RoutedJob): Promise<voi
         db,
         header,
         batchId,
-        { observations: chunk.observations, skipped: chunk.skipped, failed: chunk.failed, warnings: chunk.warnings, combine: parser.combine?.bind(parser) },
+        { observations: chunk.observations, skipped: chunk.skipped, failed: chunk.failed, warnings: chunk.warnings, combine: parser.combine?.bind(parser), feed },
         {
           tables: [db.importJobs],
           within: async () => {

@@ -98,4 +98,26 @@ describe('an upload holding several accounts', () => {
     expect(ready.preview!.routes).toBeUndefined();
     expect(ready.preview!.accountHint?.key).toBe(expectations.profileKeys.dana);
   });
+
+  it('enters a profile with many new records into the change feed one row per chunk, a small one record by record', async () => {
+    const db = await freshDb();
+    const runner = new ImportRunner(db, connectors);
+    const header = 'Profile Name,Start Time,Duration,Attributes,Title,Supplemental Video Type,Device Type,Bookmark,Latest Bookmark,Country\r\n';
+    const row = (profile: string, i: number) => `${profile},${new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString().replace('T', ' ').slice(0, 19)},0:42:00,,Show ${i % 50}: Season 1: Part ${i} (Episode ${i % 9}),,Chrome PC (Cadmium),0:42:00,0:42:00,US (United States)\r\n`;
+    const csv = header + Array.from({ length: 10_050 }, (_, i) => row('Dana', i)).join('') + Array.from({ length: 20 }, (_, i) => row('Sam O.', i)).join('');
+    const ready = await preview(db, runner, new TextEncoder().encode(csv), 'ViewingActivity.csv');
+    expect(ready.preview!.routes!.map((route) => [route.accountHint.label, route.records])).toEqual([['Dana', 10_050], ['Sam O.', 20]]);
+    await runner.confirm(ready.id, { newConnection: { accountName: '' } });
+    await runner.whenIdle();
+    const done = (await runner.get(ready.id)) as RoutedJob;
+    expect(done.status).toBe('committed');
+    const [dana, sam] = done.routes!;
+    const danaRows = await db.changes.filter((change) => change.batchId === dana!.batchId).toArray();
+    expect(danaRows.filter((change) => change.kind === 'record')).toHaveLength(0);
+    expect(danaRows.filter((change) => change.kind === 'bulk')).toHaveLength(dana!.chunksCommitted);
+    expect(danaRows.reduce((sum, change) => sum + (change.count ?? 0), 0)).toBe(10_050);
+    const samRows = await db.changes.filter((change) => change.batchId === sam!.batchId).toArray();
+    expect(samRows.filter((change) => change.kind === 'record')).toHaveLength(20);
+    expect(samRows.some((change) => change.kind === 'bulk')).toBe(false);
+  }, 120_000); // ten thousand records through fake-indexeddb
 });
