@@ -29,8 +29,8 @@ const TARGET_BYTES = Math.round(300 * 1024 * 1024 * SCALE);
 
 const WORDS = 'the a plan sourdough starter lisbon tram python chart data bread garden tomato light water river museum code error value list table month total result question answer because however'.split(' ');
 
-/** A deterministic pseudo-random source (xorshift). */
-function random(seed: number): () => number {
+/** A deterministic pseudo-random source (xorshift); the viewing bench's files use it too. */
+export function random(seed: number): () => number {
   let x = seed || 1;
   return () => {
     x ^= x << 13;

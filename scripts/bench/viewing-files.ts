@@ -14,6 +14,7 @@
  *   trailers, hooks and recaps that are skipped) beside other export files.
  */
 import { createWriteStream } from 'node:fs';
+import { random } from './chatgpt';
 import { once } from 'node:events';
 import { Zip, ZipDeflate } from 'fflate';
 
@@ -22,16 +23,6 @@ const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const WORDS = 'river night train glacier bread sourdough bike chain chess opening garden tomato lisbon tram python chart harbour light museum paper moon kitchen quiet board guitar lesson review unboxing trailer live session walk city rain storm ocean'.split(' ');
 const CHANNELS = ['Harbour Skills', 'Slow Rail', 'Spoke & Chain', 'Ice Watch', 'Quiet Board', 'Shavings', 'Lena Ostrova - Topic', "Kim's Kitchen", 'Tech Bench', 'Night Owl Radio', 'Mapmaker', 'Café Lumière TV'];
 
-/** A deterministic pseudo-random source (xorshift). */
-function random(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 const words = (rand: () => number, n: number) => Array.from({ length: n }, () => pick(rand, WORDS)).join(' ');
