@@ -108,7 +108,7 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
         connectionId: connection.id,
         connectionName: connection.displayName,
         batch: receipt.batch,
-        ...(completed ? { run: { batch: completed.receipt.batch, pages: completed.run.pages.length } } : {}),
+        ...(completed ? { run: { batch: completed.receipt.batch, pages: completed.run.pages.length, together: completed.words } } : {}),
         message: completed ? `${message} ${completed.claims[0]?.evidence ?? ''}.` : message,
       }, context);
     },

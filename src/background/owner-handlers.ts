@@ -16,6 +16,7 @@ import { acknowledgeCanaryAlarm, checkCanary, localArea, memoryArea, type Canary
 import { tombstonedRecords } from '../db/record-index';
 import type { CaptureContext, CaptureReply } from './capture-types';
 import { RequestError } from './request-error';
+import type { PagesRun } from '../ui/format';
 import { revokeServerLinkBeforeDelete } from './export-handlers';
 import { createRecordsHandlers, nounsOf } from './records-handlers';
 
@@ -44,8 +45,8 @@ export interface TabCapture {
   streams: { stream: string; seen: number; new: number }[];
   /** The event-time window the page covered (its first stream's claims joined; the whole list's when the page completed a run of pages). */
   window?: { start: string; end: string; completeness: Completeness };
-  /** When the page completed a run of pages: what they make together ("All of 2024: 43 orders on 5 pages of Your Orders, seen within an hour"). */
-  together?: string;
+  /** When the page completed a run of pages: what they hold together (all of 2024, 43 orders on 5 pages of Your Orders); the popup's headline then speaks of them, not of this page. */
+  run?: PagesRun;
   failed: number;
   warnings: string[];
   /** The warnings' codes (`layout_unrecognized`: the page changed and could not be read). */
@@ -170,7 +171,7 @@ export function createCaptureMemory(db: GleanerDatabase, connectors: readonly Co
         .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
         .map(([stream, entry]) => ({ stream, seen: entry.seen, new: entry.new })),
       window,
-      ...(reply.run?.batch.coverage[0]?.evidence ? { together: reply.run.batch.coverage[0].evidence } : {}),
+      ...(reply.run ? { run: reply.run.together } : {}),
       failed: batch?.counts.failed ?? 0,
       warnings: (batch?.warnings ?? request.warnings).slice(0, 5).map((warning) => warning.message),
       warningCodes: [...new Set((batch?.warnings ?? request.warnings).map((warning) => warning.code))].slice(0, 10),

@@ -20,7 +20,7 @@ import type { ConnectorDefinition, PagedListPosition } from '../connectors/types
 import { applyBatch, type BatchReceipt } from '../core/merge-engine';
 import type { CoverageClaim, Observation } from '../core/model';
 import type { GleanerDatabase } from '../db/database';
-import { pagesTogetherInWords } from '../ui/format';
+import { pagesTogetherInWords, type PagesRun } from '../ui/format';
 import { memoryArea } from './storage-guard';
 
 /** Pages of one run must all have been seen within this span (the newest page's capture time minus an hour). */
@@ -233,25 +233,41 @@ export function createPageRuns(area: StorageAreaLike = pageRunArea(), spanMs = P
   };
 }
 
-/** The run's meaning in the connector's words ("All of 2024: 43 orders on 5 pages of Your Orders, seen within an hour"). */
-export function runEvidence(connector: ConnectorDefinition, run: AssembledRun): string {
+/** The run in the connector's words: its window, its first stream's records and noun, its pages and what the service calls them. */
+export function runInWords(connector: ConnectorDefinition, run: AssembledRun): PagesRun {
   const first = connector.streams.find((stream) => run.streams.includes(stream.name))?.name ?? run.streams[0] ?? '';
   const noun = connector.ownerCopy?.streamNouns?.[first] ?? { one: 'record', other: 'records' };
   const pagesName = connector.ownerCopy?.acquisitionPaths.find((path) => path.method === 'browser_polyfill')?.pagesName;
-  return pagesTogetherInWords({ start: run.start, end: run.end, records: run.records, pages: run.pages.length, noun, pagesName, spanWords: PAGE_RUN_SPAN_WORDS }).slice(0, 300);
+  return { start: run.start, end: run.end, records: run.records, pages: run.pages.length, noun, ...(pagesName ? { pagesName } : {}) };
+}
+
+/** The run's meaning in the connector's words ("All of 2024: 43 orders on 5 pages of Your Orders, seen within an hour"). */
+export function runEvidence(connector: ConnectorDefinition, run: AssembledRun): string {
+  return pagesTogetherInWords({ ...runInWords(connector, run), spanWords: PAGE_RUN_SPAN_WORDS }).slice(0, 300);
 }
 
 /**
  * Records one page capture's sighting and, when it completes a run, applies the
  * run as one batch of the pages' method with a `full` claim per stream over
  * the list's window. Returns that batch's receipt, or undefined.
+ *
+ * The completing page was already applied as its own batch, and the run batch
+ * observes its records again. Both are needed: one batch has one `dataAsOf`,
+ * and the page's records are as of now (M4: newest wins) while the run
+ * vouches only for its earliest page's time (M6); and the run batch must
+ * observe every record it holds, or its full claim would hide them. The second
+ * observation changes nothing: an identical observation only adds the run's
+ * batch id to the record's version (no new version, no change-feed row, no
+ * tally change), so the run's receipt counts them "already known" and the
+ * feed gets only its receipt row and the deletes of records it marked gone
+ * (pinned in test/unit/background/full-year-capture.test.ts).
  */
 export async function applyCompletedRun(
   db: GleanerDatabase,
   connector: ConnectorDefinition,
   runs: PageRuns,
   sighting: PageSighting & { extractorVersion: string },
-): Promise<{ receipt: BatchReceipt; run: AssembledRun; claims: CoverageClaim[] } | undefined> {
+): Promise<{ receipt: BatchReceipt; run: AssembledRun; claims: CoverageClaim[]; words: PagesRun } | undefined> {
   const { run } = await runs.record(sighting);
   if (!run) return undefined;
   const evidence = runEvidence(connector, run);
@@ -267,5 +283,5 @@ export async function applyCompletedRun(
     dataAsOf: run.dataAsOf,
   });
   await runs.claimed(run);
-  return { receipt, run, claims };
+  return { receipt, run, claims, words: runInWords(connector, run) };
 }

@@ -81,9 +81,30 @@ export function formatShortWindow(start: string, end: string): string {
  * on 5 pages of Your Orders, seen within an hour" (the claim's evidence, read
  * back in receipts and in why a record was marked gone).
  */
-export function pagesTogetherInWords(run: { start: string; end: string; records: number; pages: number; noun: { one: string; other: string }; pagesName?: string; spanWords: string }): string {
-  const where = run.pagesName ? ` of ${run.pagesName}` : '';
-  return `${capitalise(formatShortWindow(run.start, run.end))}: ${plural(run.records, run.noun.one, run.noun.other)} on ${run.pages} pages${where}, seen within ${run.spanWords}`;
+export function pagesTogetherInWords(run: PagesRun & { spanWords: string }): string {
+  return `${capitalise(formatShortWindow(run.start, run.end))}: ${recordsOnPages(run)}, seen within ${run.spanWords}`;
+}
+
+/** A list's window read from several pages, as the owner is told about it. */
+export interface PagesRun {
+  start: string;
+  end: string;
+  /** Records of the list's first stream on all its pages (orders). */
+  records: number;
+  pages: number;
+  noun: { one: string; other: string };
+  /** The service's name for the pages ("Your Orders"). */
+  pagesName?: string;
+}
+
+/** "3 orders on 2 pages of Your Orders": what the pages of one list hold together. */
+export function recordsOnPages(run: Pick<PagesRun, 'records' | 'pages' | 'noun' | 'pagesName'>): string {
+  return `${plural(run.records, run.noun.one, run.noun.other)} on ${run.pages} pages${run.pagesName ? ` of ${run.pagesName}` : ''}`;
+}
+
+/** "Kept all of 2023 for Dana: 3 orders on 2 pages of Your Orders": the popup's headline after a page completed a list's window. */
+export function keptPagesInWords(run: PagesRun, account?: string): string {
+  return `Kept ${formatShortWindow(run.start, run.end)}${account ? ` for ${account}` : ''}: ${recordsOnPages(run)}`;
 }
 
 /** "just now", "5 minutes ago", "3 hours ago", "yesterday", else the day. */

@@ -1,6 +1,6 @@
 /** The popup's sentence about the last capture on a tab, pure. */
 import type { TabCapture } from '../../background/owner-handlers';
-import { datesInWords, formatShortWindow, relativeTime } from '../format';
+import { datesInWords, formatShortWindow, keptPagesInWords, relativeTime } from '../format';
 
 export type Nouns = Record<string, { one: string; other: string }>;
 
@@ -30,7 +30,9 @@ export function pageChangedLine(serviceName: string): string {
 
 /**
  * "Kept 12 orders for Dana: 3 new, covering Mar 2 – Nov 20, 2024" and a
- * second line with the other kinds and when. Honest about refusals, pages it
+ * second line with the other kinds and when; after a page that completed a
+ * list's window, "Kept all of 2023 for Dana: 3 orders on 2 pages of Your
+ * Orders" and this page's counts second. Honest about refusals, pages it
  * could not read, and unchanged pages.
  */
 export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Date().toISOString()): CaptureLine {
@@ -45,12 +47,17 @@ export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Dat
     return { headline: warning ? `The page was read but nothing was found: ${datesInWords(warning)}` : 'The page was read but showed nothing to keep.', detail: when, tone: warning ? 'warning' : 'kept' };
   }
   const account = capture.accountLabel && capture.accountLabel !== 'Account named by you' ? capture.accountLabel : capture.connectionName;
-  let headline = `Kept ${countOf(primary.seen, primary.stream, nouns)}${account ? ` for ${account}` : ''}: `;
-  headline += capture.outcome === 'unchanged_recapture' ? 'nothing new since the last visit' : `${primary.new} new`;
-  if (capture.window) headline += `, covering ${formatShortWindow(capture.window.start, capture.window.end)}`;
+  const newOnPage = capture.outcome === 'unchanged_recapture' ? 'nothing new since the last visit' : `${primary.new} new`;
   const details = rest.filter((entry) => entry.seen > 0).map((entry) => `${countOf(entry.seen, entry.stream, nouns)} (${entry.new} new)`);
-  // This page completed a run: the window is the whole list's, so say what the pages make together.
-  if (capture.together) details.unshift(capture.together);
+  let headline: string;
+  if (capture.run) {
+    // This page completed a run: the headline speaks of the whole window the pages hold, this page's counts come second.
+    headline = keptPagesInWords(capture.run, account);
+    details.unshift(`This page: ${countOf(primary.seen, primary.stream, nouns)}${capture.outcome === 'unchanged_recapture' ? `, ${newOnPage}` : ` (${newOnPage})`}`);
+  } else {
+    headline = `Kept ${countOf(primary.seen, primary.stream, nouns)}${account ? ` for ${account}` : ''}: ${newOnPage}`;
+    if (capture.window) headline += `, covering ${formatShortWindow(capture.window.start, capture.window.end)}`;
+  }
   if (capture.failed) details.push(`${capture.failed} could not be read`);
   details.push(when);
   return { headline, detail: details.join(' · '), tone: capture.failed ? 'warning' : 'kept' };

@@ -2,6 +2,11 @@
 /** A year of Your Orders over two pages, through `capture.submit` and the merge engine (fake-indexeddb, the real Amazon connector). */
 import { describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../src/background/handlers';
+import { createCaptureMemory, TAB_CAPTURE_PREFIX, type TabCapture } from '../../../src/background/owner-handlers';
+import { memoryArea } from '../../../src/background/storage-guard';
+import { countVisibleByStream } from '../../../src/db/record-index';
+import { readTallies } from '../../../src/db/record-tallies';
+import { describeCapture } from '../../../src/ui/popup/capture-line';
 import { toSubmission } from '../../../src/capture/page-capture';
 import { amazonConnector, amazonOrderHistoryParser } from '../../../src/connectors/amazon';
 import { amazonMeta } from '../../../src/connectors/amazon/meta';
@@ -26,10 +31,10 @@ function submission(html: string, url: string) {
   return requestSchemas['capture.submit'].parse(JSON.parse(JSON.stringify(toSubmission(target, new URL(url), extract(html, url)))));
 }
 
-function visit(handlers: ReturnType<typeof createHandlers>, fixture: AmazonPageFixture, extraOrder?: string) {
+function visit(handlers: ReturnType<typeof createHandlers>, fixture: AmazonPageFixture, extraOrder?: string, senderTabId?: number) {
   const { url } = expectations.pages[fixture];
   const html = readAmazonFixture(fixture);
-  return handlers['capture.submit'](submission(extraOrder ? withExtraOrder(html, extraOrder) : html, url), { senderTabUrl: url });
+  return handlers['capture.submit'](submission(extraOrder ? withExtraOrder(html, extraOrder) : html, url), { senderTabUrl: url, ...(senderTabId === undefined ? {} : { senderTabId }) });
 }
 
 async function visibleOrders(db: GleanerDatabase): Promise<string[]> {
@@ -114,5 +119,55 @@ describe('a year over several pages becomes one full claim', () => {
     expect((await visit(handlers, 'orders-2023-dana-p1.html', X)).run).toBeUndefined();
     expect((await pagesCoverage2023(db)).every((window) => window.completeness === 'partial')).toBe(true);
     expect((await visit(handlers, 'orders-2023-dana-p1.html')).run?.pages).toBe(2);
+  });
+});
+
+describe('the page that completes a year', () => {
+  const P1 = 'orders-2023-dana-p1.html' as const;
+  const P2 = 'orders-2023-dana-p2.html' as const;
+
+  it('the popup speaks of the whole year its pages hold, not of the last page alone', async () => {
+    const db = await freshDb();
+    const session = memoryArea();
+    const handlers = createHandlers(db, connectors, { afterCapture: createCaptureMemory(db, connectors, session) });
+    await visit(handlers, P2, undefined, 7);
+    await visit(handlers, P1, undefined, 7);
+    const capture = session.data[`${TAB_CAPTURE_PREFIX}7`] as TabCapture;
+    const line = describeCapture({ ...capture, accountLabel: 'Dana' }, { orders: { one: 'order', other: 'orders' }, order_items: { one: 'item', other: 'items' } }, capture.at);
+    expect(line.headline).toBe('Kept all of 2023 for Dana: 3 orders on 2 pages of Your Orders');
+    expect(line.detail).toBe('This page: 2 orders (2 new) · 3 items (3 new) · just now');
+  });
+
+  it('is merged as its own batch, and the run batch observing it again counts it once: receipts, change feed, versions, tallies', async () => {
+    const db = await freshDb();
+    const handlers = createHandlers(db, connectors);
+    const first = await visit(handlers, P1);
+    const last = await visit(handlers, P2);
+    const [page1, page2, year] = [first.batch!, last.batch!, last.run!.batch];
+    // Each record is new once, in the receipt of the page that showed it; the year finds all 7 already known.
+    expect(page1.counts).toMatchObject({ parsed: 5, new: 5, updated: 0, alreadyKnown: 0 });
+    expect(page2.counts).toMatchObject({ parsed: 2, new: 2, updated: 0, alreadyKnown: 0 });
+    expect(year.counts).toMatchObject({ parsed: 7, new: 0, updated: 0, alreadyKnown: 7, tombstoned: 0, restored: 0 });
+    // The change feed: one upsert per record (from its page) and one receipt row per batch; the year adds only its receipt.
+    const rows = await db.changes.toArray();
+    const rowsOf = (batchId: string) => rows.filter((row) => row.batchId === batchId).map((row) => `${row.kind}:${row.op}`);
+    expect(rowsOf(page1.id).sort()).toEqual([...Array(5).fill('record:upsert'), 'batch:upsert'].sort());
+    expect(rowsOf(page2.id).sort()).toEqual(['batch:upsert', 'record:upsert', 'record:upsert']);
+    expect(rowsOf(year.id)).toEqual(['batch:upsert']);
+    expect(rows).toHaveLength(5 + 1 + 2 + 1 + 1);
+    // One version per record: the year's batch joined the page's identical observation.
+    const records = await db.records.toArray();
+    expect(records).toHaveLength(7);
+    for (const record of records) {
+      expect(record.versions).toHaveLength(1);
+      const page = page1.id === record.batchIds[0] ? page1 : page2;
+      expect(record.versions[0]!.batchIds).toEqual([page.id, year.id]);
+      expect(record.versions[0]!.asOf).toBe(page.dataAsOf);
+      expect(record.batchIds).toEqual([page.id, year.id]);
+    }
+    // The kept tallies are the index counts.
+    const tallies = await readTallies(db, first.connectionId!);
+    expect(tallies).toEqual({ all: 7, tombstoned: 0, visibleByStream: await countVisibleByStream(db, first.connectionId!, ['order_items', 'orders']) });
+    expect(tallies.visibleByStream).toEqual({ orders: 3, order_items: 4 });
   });
 });

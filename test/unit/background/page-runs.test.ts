@@ -141,22 +141,27 @@ describe('the run memory', () => {
 });
 
 describe('the popup after a page that completed a year', () => {
-  it('says the capture covers all of the year and what the pages make together', () => {
+  it('speaks of the whole year the pages hold, and of this page second', () => {
     const capture: TabCapture = {
       at: at(0),
       pageUrl: 'https://www.amazon.com/your-orders/orders?timeFilter=year-2024&startIndex=10',
       connectorKey: 'amazon',
       outcome: 'merged',
       connectionName: 'Dana',
-      streams: [{ stream: 'orders', seen: 3, new: 1 }],
+      streams: [
+        { stream: 'orders', seen: 3, new: 1 },
+        { stream: 'order_items', seen: 4, new: 2 },
+      ],
       window: { start: '2024-01-01', end: '2024-12-31', completeness: 'full' },
-      together: 'All of 2024: 13 orders on 2 pages of Your Orders, seen within an hour',
+      run: { start: '2024-01-01', end: '2024-12-31', records: 13, pages: 2, noun: { one: 'order', other: 'orders' }, pagesName: 'Your Orders' },
       failed: 0,
       warnings: [],
       message: '',
     };
-    const line = describeCapture(capture, { orders: { one: 'order', other: 'orders' } }, at(0));
-    expect(line.headline).toBe('Kept 3 orders for Dana: 1 new, covering all of 2024');
-    expect(line.detail).toBe('All of 2024: 13 orders on 2 pages of Your Orders, seen within an hour · just now');
+    const nouns = { orders: { one: 'order', other: 'orders' }, order_items: { one: 'item', other: 'items' } };
+    const line = describeCapture(capture, nouns, at(0));
+    expect(line.headline).toBe('Kept all of 2024 for Dana: 13 orders on 2 pages of Your Orders');
+    expect(line.detail).toBe('This page: 3 orders (1 new) · 4 items (2 new) · just now');
+    expect(describeCapture({ ...capture, outcome: 'unchanged_recapture' }, nouns, at(0)).detail).toBe('This page: 3 orders, nothing new since the last visit · 4 items (2 new) · just now');
   });
 });
