@@ -1,14 +1,15 @@
 /**
  * A year of Your Orders over several pages (`startIndex` 0 and 2), in the built
  * extension: the pages join into one full claim for the year only when every
- * page was seen, and reconciliation then stays inside that year and that method.
+ * page was seen (also when the service worker was stopped between them), and
+ * reconciliation then stays inside that year and that method.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMAZON_EXPORT_ZIP_NAME, expectations, makeAmazonExportZip, readAmazonFixture, withExtraOrder } from '../fixtures/amazon';
 import { browseAmazon } from './pages/amazon-site';
 import { DashboardPage } from './pages/dashboard-page';
 import { PopupPage } from './pages/popup-page';
-import { launchExtension, type ExtensionSession } from './support/extension';
+import { launchExtension, stopServiceWorkers, type ExtensionSession } from './support/extension';
 import { getCoverage, listBatches, listRecords, onlyConnection, visibleOrderIds } from './support/api';
 
 const P1 = 'orders-2023-dana-p1.html' as const;
@@ -53,11 +54,39 @@ describe('a year of Your Orders over several pages', () => {
     expect(year.coverage[0]?.evidence).toBe('All of 2023: 3 orders on 2 pages of Your Orders, seen within an hour');
     expect(year.counts).toMatchObject({ parsed: 7, new: 0, tombstoned: 0 });
 
+    // The popup speaks of the year the pages hold, not of the last page's two orders.
     const popup = await PopupPage.open(session, pages[P1].url);
     const line = await popup.lastCapture();
-    expect(line).toContain('covering all of 2023');
-    expect(line).toContain('All of 2023: 3 orders on 2 pages of Your Orders, seen within an hour');
+    expect(line).toContain('Kept all of 2023 for Dana on amazon.com: 3 orders on 2 pages of Your Orders');
+    expect(line).toContain('This page: 2 orders (2 new)');
+    expect(line).not.toContain('Kept 2 orders');
     await popup.screenshot('popup-full-year-from-pages');
+  });
+
+  it('becomes full when the service worker was stopped between its pages (the pages seen are kept in session storage)', async () => {
+    await browseAmazon(session, P2);
+    const connection = await onlyConnection(session);
+    expect(await pageWindows2023(connection.id)).toEqual([expect.objectContaining({ completeness: 'partial' })]);
+
+    // Chrome stops an idle extension worker; the next page's capture starts a new one with empty memory.
+    await session.worker.evaluate(() => Object.assign(globalThis, { gleanerBeforeStop: true }));
+    await stopServiceWorkers(session);
+
+    await browseAmazon(session, P1);
+    // The worker that took page 1 is a new one: none alive carries the stopped one's mark.
+    const marks = await Promise.all(
+      session.context
+        .serviceWorkers()
+        .filter((worker) => worker.url().startsWith(`chrome-extension://${session.extensionId}/`))
+        .map((worker) => Promise.race([worker.evaluate(() => (globalThis as { gleanerBeforeStop?: boolean }).gleanerBeforeStop === true).catch(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('stopped'), 5000))])),
+    );
+    expect(marks).toContain(false);
+    expect(marks).not.toContain(true);
+    expect(await pageWindows2023(connection.id)).toContainEqual(expect.objectContaining({ start: '2023-01-01', end: '2023-12-31', completeness: 'full' }));
+    const year = (await listBatches(session, connection.id)).filter((batch) => batch.coverage.some((claim) => claim.completeness === 'full'));
+    expect(year).toHaveLength(1);
+    expect(year[0]!.coverage[0]?.evidence).toBe('All of 2023: 3 orders on 2 pages of Your Orders, seen within an hour');
+    expect(year[0]!.counts).toMatchObject({ parsed: 7, new: 0, alreadyKnown: 7 });
   });
 
   it('an export-only order of that year stays; a page-only order missing from the year is marked gone and comes back when listed again', async () => {

@@ -14,7 +14,7 @@ import { AMAZON_EXPORT_CSV, AMAZON_EXPORT_ZIP_NAME, amazonExportCsvBytes, makeAm
 import { amazonCsv } from '../unit/import/generate-amazon-csv';
 import { encryptedZip } from '../unit/import/support';
 import { DashboardPage, type UploadFile } from './pages/dashboard-page';
-import { launchExtension, type ExtensionSession } from './support/extension';
+import { launchExtension, stopServiceWorkers, type ExtensionSession } from './support/extension';
 import { listBatches, listConnections } from './support/api';
 
 let session: ExtensionSession;
@@ -45,16 +45,6 @@ async function waitForJob(predicate: (job: ImportJobView) => boolean, timeoutMs 
     if (Date.now() - started > timeoutMs) throw new Error(`import job did not get there in time (last: ${job?.status} ${job?.chunksCommitted})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** Stops every service worker of the browser, as Chrome does to an idle extension worker. */
-async function stopServiceWorkers(): Promise<void> {
-  const page = await session.context.newPage();
-  const cdp = await session.context.newCDPSession(page);
-  await cdp.send('ServiceWorker.enable');
-  await cdp.send('ServiceWorker.stopAllWorkers');
-  await cdp.detach();
-  await page.close();
 }
 
 async function startBigImport(): Promise<DashboardPage> {
@@ -101,7 +91,7 @@ describe('background import jobs', () => {
   it('resumes after the service worker is stopped mid-commit, without duplicates', async () => {
     const dashboard = await startBigImport();
     await waitForJob((job) => job.status === 'committing' && job.chunksCommitted >= 3);
-    await stopServiceWorkers();
+    await stopServiceWorkers(session);
     const interrupted = await latestJob(); // this message starts a new worker, which resumes the job
     expect(['committing', 'committed']).toContain(interrupted.status);
 

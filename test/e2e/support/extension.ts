@@ -129,6 +129,16 @@ export async function launchExtension(options: LaunchOptions = {}): Promise<Exte
   return session;
 }
 
+/** Stops every service worker of the browser, as Chrome does to an idle extension worker; the next message starts a new one. */
+export async function stopServiceWorkers(session: ExtensionSession): Promise<void> {
+  const page = await session.context.newPage();
+  const cdp = await session.context.newCDPSession(page);
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.stopAllWorkers');
+  await cdp.detach();
+  await page.close();
+}
+
 /** A cheap fingerprint of everything captures change: batch ids and recapture counters. */
 async function batchActivity(session: ExtensionSession): Promise<string> {
   const connections = await session.call<{ id: string }[]>('connections.list');
