@@ -11,7 +11,7 @@ import { canonicalJson } from '../export/canonical-json';
 import { sha256Hex } from '../core/hash';
 import type { AcquisitionBatch, Connection } from '../core/model';
 import { pageRecords, streamsOf, type RecordPage } from '../db/record-index';
-import { readTallies } from '../db/record-tallies';
+import { checkTallies, readTallies, type TallyCheck } from '../db/record-tallies';
 import type { ParsedRequestOf } from '../messages/protocol';
 import { createAccountHandlers } from './account-handlers';
 import { createExportHandlers } from './export-handlers';
@@ -144,6 +144,11 @@ export function createHandlers(db: GleanerDatabase, connectors: readonly Connect
           };
         }),
       ).then((list) => list.sort((a, b) => a.createdAt.localeCompare(b.createdAt)));
+    },
+
+    // The tallies' drift guard: the dashboard asks when it opens a connection (the popup never does; its open stays a read of rows).
+    async 'connections.checkCounts'(request: ParsedRequestOf<'connections.checkCounts'>): Promise<TallyCheck> {
+      return checkTallies(db, request.connectionId);
     },
 
     async 'connections.rename'(request: ParsedRequestOf<'connections.rename'>) {

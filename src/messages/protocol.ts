@@ -41,6 +41,7 @@ export const requestSchemas = {
   'connectors.list': z.object({}),
   'connections.list': z.object({}),
   'connections.rename': z.object({ connectionId: Id, displayName: z.string().min(1).max(200) }),
+  'connections.checkCounts': z.object({ connectionId: Id }),
   'batches.list': z.object({ connectionId: Id }),
   'records.list': z.object({
     connectionId: Id,

@@ -27,10 +27,21 @@ export function ConnectionView(props: {
   searchHint?: string;
   onRenamed?(): void;
   onDeleted?(receipt: ResponseOf<'connections.delete'>): void;
+  /** The connection's kept counts were wrong and were repaired: what shows them must read them again. */
+  onRecounted?(): void;
 }) {
   const [coverage, setCoverage] = useState<Coverage>([]);
   const [batches, setBatches] = useState<Batches>([]);
   const [tombstones, setTombstones] = useState<Tombstones>([]);
+
+  // Once per opened connection, not on every re-read: the counts the popup and this page show are checked against the records.
+  useEffect(() => {
+    void send('connections.checkCounts', { connectionId: props.connectionId })
+      .then((check) => {
+        if (check.repaired > 0) props.onRecounted?.();
+      })
+      .catch(() => undefined);
+  }, [props.connectionId]);
 
   useEffect(() => {
     void send('coverage.get', { connectionId: props.connectionId }).then(setCoverage);

@@ -120,6 +120,7 @@ export function Dashboard() {
             streams={streamsOf(current?.connectorKey)}
             searchHint={connectors.find((connector) => connector.key === current?.connectorKey)?.searchHint}
             onRenamed={refresh}
+            onRecounted={refresh}
             onDeleted={(receipt) => {
               setDeleted(receipt);
               setSelected(undefined);

@@ -6,7 +6,8 @@
  * step); here: chunked imports, the upgrade that counts what was stored
  * before, and a connection whose rows are missing.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createHandlers } from '../../../src/background/handlers';
 import { legacyDatabase } from './legacy-database';
 import { GleanerDatabase } from '../../../src/db/database';
 import { readTallies } from '../../../src/db/record-tallies';
@@ -100,4 +101,41 @@ describe('kept record tallies (schema v9)', () => {
     expect(await readTallies(db, 'con_raw')).toEqual({ all: 2, tombstoned: 1, visibleByStream: { orders: 1 } });
     await expectTalliesExact(db, 'con_raw');
   });
+
+  it('drift guard: opening a connection in the dashboard recounts its streams on the indexes and repairs rows that differ, logging only counts', async () => {
+    const db = await freshDb();
+    const handlers = createHandlers(db, []);
+    const dana = await testConnection(db, 'Dana');
+    const sam = await testConnection(db, 'Sam');
+    await applyBatch(db, batchInput(dana.id, { method: 'owner_artifact', observations: [obs('orders', 'secret-order-1', '2024-01-11'), obs('orders', 'secret-order-2', '2024-01-12'), obs('views', 'secret-view', '2024-01-13')] }));
+    await applyBatch(db, batchInput(sam.id, { method: 'owner_artifact', observations: [obs('orders', 'sam-1', '2024-01-11')] }));
+    const samRows = await db.tallies.where('connectionId').equals(sam.id).toArray();
+    // A defect somewhere: Dana's orders row says 999 with 5 gone, and a row for a stream she holds nothing of.
+    await db.tallies.bulkPut([
+      { connectionId: dana.id, stream: 'orders', stored: 999, tombstoned: 5 },
+      { connectionId: dana.id, stream: 'synced', stored: 3, tombstoned: 0 },
+    ]);
+    // The popup's read is a read of rows: it repeats the drift (which is why the dashboard checks).
+    expect((await handlers['connections.list']()).find((entry) => entry.id === dana.id)?.visibleRecords).toBe(999 - 5 + 1 + 3);
+
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await handlers['connections.checkCounts']({ connectionId: dana.id })).toEqual({ streams: 2, repaired: 2, storedDrift: 997 + 3, tombstonedDrift: 5 });
+      await expectTalliesExact(db, dana.id);
+      expect(await readTallies(db, dana.id)).toEqual({ all: 3, tombstoned: 0, visibleByStream: { orders: 2, views: 1 } });
+      expect((await handlers['connections.list']()).find((entry) => entry.id === dana.id)?.visibleRecords).toBe(3);
+      // Only counts in the log: no key, no record field, no connection or stream name.
+      expect(warn).toHaveBeenCalledTimes(1);
+      const logged = warn.mock.calls[0]!.map(String).join(' ');
+      expect(logged).not.toMatch(/secret|orders|views|synced|Dana|con_/);
+      expect(warn.mock.calls[0]!.filter((arg) => typeof arg !== 'string' && typeof arg !== 'number')).toEqual([]);
+      // Right rows are left alone, and say so; another connection is not touched.
+      expect(await handlers['connections.checkCounts']({ connectionId: dana.id })).toEqual({ streams: 2, repaired: 0, storedDrift: 0, tombstonedDrift: 0 });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(await db.tallies.where('connectionId').equals(sam.id).toArray()).toEqual(samRows);
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });
+
