@@ -210,6 +210,11 @@ export function datesInWords(text: string): string {
   return text.replace(/\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b/g, (whole, day: string, time?: string) => (time ? formatMoment(whole) : formatDay(day)));
 }
 
+/** A record's facts (its stream's `present()`) as one line: "Priya Codes · Watched Dec 1, 2026, 15:03", its days and instants in the owner's words and time zone. */
+export function factsInWords(facts: readonly string[]): string {
+  return facts.map(datesInWords).join(' · ');
+}
+
 /**
  * How a source's value stands to the kept one: the same, the same moment
  * seen as days in two time zones (two days one apart: a page dates in the

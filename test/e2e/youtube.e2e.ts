@@ -97,6 +97,8 @@ describe('YouTube', () => {
     const pairs = dashboard.page.getByTestId('probable-pair');
     await expect.poll(() => pairs.count()).toBe(expected.pairedVideos.length * 2);
     expect(await pairs.first().innerText()).toMatch(/Probably the same viewing \(same video, watched on the same day\)/);
+    // When each was watched, in the owner's words and time zone: no ISO time, no "UTC".
+    for (const text of await pairs.allInnerTexts()) expect(text).not.toMatch(/UTC|\d{4}-\d{2}-\d{2}/);
     await dashboard.screenshotRecords('youtube-probable-pairs');
     // The search box suggests YouTube's words, not another service's.
     expect(await dashboard.page.getByTestId('record-search').getAttribute('placeholder')).toBe('Video title or channel…');

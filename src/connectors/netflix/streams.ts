@@ -134,7 +134,8 @@ export const viewingActivityStream: StreamDefinition = {
   fieldLabels: {
     title: 'Title',
     watched_on: 'Watched on',
-    watched_at: 'Started at (UTC)',
+    // Shown in the owner's time zone (formatFieldValue), so no "(UTC)".
+    watched_at: 'Started at',
     profile_name: 'Profile',
     duration_seconds: 'Seconds watched',
     device_type: 'Device',

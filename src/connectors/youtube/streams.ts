@@ -93,11 +93,15 @@ function titleOf(data: Record<string, unknown>): string {
   return str(data.video_title) ?? `Video ${str(data.video_id) ?? '?'}`;
 }
 
-/** "watched on 2026-12-01" (a page's day) or "watched 2026-12-01 14:03 UTC" (the export's instant). */
+/**
+ * "Watched on 2026-12-01" (a page's day) or "Watched 2026-12-01T14:03:00Z"
+ * (the export's instant): ISO, so the owner's pages put them in words and in
+ * the owner's time zone (`factsInWords`, src/ui/format.ts).
+ */
 function whenOf(data: Record<string, unknown>): string | undefined {
   if (data.watched_at_precision === 'day') return str(data.watched_on) ? `Watched on ${data.watched_on}` : undefined;
   const at = str(data.watched_at);
-  return at ? `Watched ${at.slice(0, 10)} ${at.slice(11, 16)} UTC` : undefined;
+  return at ? `Watched ${at}` : undefined;
 }
 
 export const watchHistoryStream: StreamDefinition = {

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
-import { formatDay, methodTag, shorten } from '../format';
+import { factsInWords, formatDay, methodTag, shorten } from '../format';
 import { probablePairNote } from '../probable-words';
 
 type LabelledRecord = ResponseOf<'records.query'>['records'][number];
@@ -50,7 +50,7 @@ function side(record: LabelledRecord) {
         </span>
       ))}
       {shorten(record.view.title, 80)}
-      {record.view.facts.length > 0 && ` · ${record.view.facts.join(' · ')}`}
+      {record.view.facts.length > 0 && ` · ${factsInWords(record.view.facts)}`}
       {!record.view.facts.length && record.eventTime && ` · ${formatDay(record.eventTime)}`}
     </span>
   );

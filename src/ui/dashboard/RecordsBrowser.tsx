@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import type { AcquisitionBatch } from '../../core/model';
-import { capitalise, countsInNouns, datesInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
+import { capitalise, countsInNouns, datesInWords, factsInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
 import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
 import { PROBABLE_STYLE, ProbablePair } from './ProbablePairs';
@@ -266,7 +266,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
                         <button type="button" class="link" aria-expanded={selectedId === idOf(record)} onClick={(event) => open(record, event)} title={record.view.title.length > 120 ? record.view.title : undefined}>
                           {shorten(record.view.title, 120)}
                         </button>
-                        {record.view.facts.length > 0 && <span class="rb-facts"> · {record.view.facts.join(' · ')}</span>}
+                        {record.view.facts.length > 0 && <span class="rb-facts"> · {factsInWords(record.view.facts)}</span>}
                         {record.tombstone && <span class="badge">marked gone</span>}
                         {record.view.partOf && <div class="rb-part-of">{record.view.partOf}</div>}
                         <ProbablePair record={record} one={words(record.stream).one} />
@@ -276,7 +276,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
                               <li key={idOf(part)} data-key={part.key} data-stream={part.stream} class={`${searching && onPage.has(idOf(part)) ? 'rb-match' : ''} ${selectedId === idOf(part) ? 'selected' : ''}`}>
                                 <button type="button" class="rb-part" aria-expanded={selectedId === idOf(part)} onClick={(event) => open(part, event)} title={part.view.title.length > 90 ? part.view.title : undefined}>
                                   <span class="rb-part-name">{shorten(part.view.title, 90)}</span>
-                                  {part.view.facts.length > 0 && <span class="rb-part-facts"> · {part.view.facts.join(' · ')}</span>}
+                                  {part.view.facts.length > 0 && <span class="rb-part-facts"> · {factsInWords(part.view.facts)}</span>}
                                 </button>
                                 {part.tombstone && <span class="badge">marked gone</span>}
                               </li>
@@ -323,7 +323,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
                       <li key={idOf(part)} data-key={part.key}>
                         <button type="button" class="rb-part" onClick={(event) => open(part, event)}>
                           <span class="rb-part-name">{shorten(part.view.title, 90)}</span>
-                          {part.view.facts.length > 0 && <span class="rb-part-facts"> · {part.view.facts.join(' · ')}</span>}
+                          {part.view.facts.length > 0 && <span class="rb-part-facts"> · {factsInWords(part.view.facts)}</span>}
                         </button>
                       </li>
                     ))}
@@ -342,7 +342,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
 /** "Item · Feb 3, 2019 · 1 × $49.99" under the panel's title; the kind is left out when the title already says it ("Order 112-…"). */
 function panelFacts(record: LabelledRecord, noun: string): string {
   const kind = record.view.title.toLowerCase().startsWith(noun.toLowerCase()) ? [] : [capitalise(noun)];
-  return [...kind, record.eventTime ? formatDay(record.eventTime) : 'Date unknown', ...record.view.facts].join(' · ');
+  return [...kind, record.eventTime ? formatDay(record.eventTime) : 'Date unknown', ...record.view.facts.map(datesInWords)].join(' · ');
 }
 
 /**
