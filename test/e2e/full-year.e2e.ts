@@ -58,7 +58,7 @@ describe('a year of Your Orders over several pages', () => {
     const popup = await PopupPage.open(session, pages[P1].url);
     const line = await popup.lastCapture();
     expect(line).toContain('Kept all of 2023 for Dana on amazon.com: 3 orders on 2 pages of Your Orders');
-    expect(line).toContain('This page: 2 orders (2 new)');
+    expect(line).toContain('Last capture on this tab: 2 orders on this page (2 new) · 3 items (3 new)');
     expect(line).not.toContain('Kept 2 orders');
     await popup.screenshot('popup-full-year-from-pages');
   });

@@ -32,8 +32,8 @@ export function pageChangedLine(serviceName: string): string {
  * "Kept 12 orders for Dana: 3 new, covering Mar 2 – Nov 20, 2024" and a
  * second line with the other kinds and when; after a page that completed a
  * list's window, "Kept all of 2023 for Dana: 3 orders on 2 pages of Your
- * Orders" and this page's counts second. Honest about refusals, pages it
- * could not read, and unchanged pages.
+ * Orders" and this page's counts second ("2 orders on this page (2 new)").
+ * Honest about refusals, pages it could not read, and unchanged pages.
  */
 export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Date().toISOString()): CaptureLine {
   const when = relativeTime(capture.at, now);
@@ -53,7 +53,7 @@ export function describeCapture(capture: TabCapture, nouns: Nouns, now = new Dat
   if (capture.run) {
     // This page completed a run: the headline speaks of the whole window the pages hold, this page's counts come second.
     headline = keptPagesInWords(capture.run, account);
-    details.unshift(`This page: ${countOf(primary.seen, primary.stream, nouns)}${capture.outcome === 'unchanged_recapture' ? `, ${newOnPage}` : ` (${newOnPage})`}`);
+    details.unshift(`${countOf(primary.seen, primary.stream, nouns)} on this page${capture.outcome === 'unchanged_recapture' ? `, ${newOnPage}` : ` (${newOnPage})`}`);
   } else {
     headline = `Kept ${countOf(primary.seen, primary.stream, nouns)}${account ? ` for ${account}` : ''}: ${newOnPage}`;
     if (capture.window) headline += `, covering ${formatShortWindow(capture.window.start, capture.window.end)}`;

@@ -135,7 +135,7 @@ describe('the page that completes a year', () => {
     const capture = session.data[`${TAB_CAPTURE_PREFIX}7`] as TabCapture;
     const line = describeCapture({ ...capture, accountLabel: 'Dana' }, { orders: { one: 'order', other: 'orders' }, order_items: { one: 'item', other: 'items' } }, capture.at);
     expect(line.headline).toBe('Kept all of 2023 for Dana: 3 orders on 2 pages of Your Orders');
-    expect(line.detail).toBe('This page: 2 orders (2 new) · 3 items (3 new) · just now');
+    expect(line.detail).toBe('2 orders on this page (2 new) · 3 items (3 new) · just now');
   });
 
   it('is merged as its own batch, and the run batch observing it again counts it once: receipts, change feed, versions, tallies', async () => {

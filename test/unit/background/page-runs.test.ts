@@ -161,7 +161,7 @@ describe('the popup after a page that completed a year', () => {
     const nouns = { orders: { one: 'order', other: 'orders' }, order_items: { one: 'item', other: 'items' } };
     const line = describeCapture(capture, nouns, at(0));
     expect(line.headline).toBe('Kept all of 2024 for Dana: 13 orders on 2 pages of Your Orders');
-    expect(line.detail).toBe('This page: 3 orders (1 new) · 4 items (2 new) · just now');
-    expect(describeCapture({ ...capture, outcome: 'unchanged_recapture' }, nouns, at(0)).detail).toBe('This page: 3 orders, nothing new since the last visit · 4 items (2 new) · just now');
+    expect(line.detail).toBe('3 orders on this page (1 new) · 4 items (2 new) · just now');
+    expect(describeCapture({ ...capture, outcome: 'unchanged_recapture' }, nouns, at(0)).detail).toBe('3 orders on this page, nothing new since the last visit · 4 items (2 new) · just now');
   });
 });
