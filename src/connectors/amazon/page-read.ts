@@ -83,10 +83,11 @@ export function resolveHref(href: string | null, base: URL): URL | null {
  */
 const ASIN_SEGMENT_RE = /(?:dp|product|d)[/\\]/;
 
-export function asinOfAnchor(a: Element, base: URL): string | null {
+/** `baseHasSegment`: `ASIN_SEGMENT_RE` finds a segment in `base`'s path (asked once per page by callers reading many links). */
+export function asinOfAnchor(a: Element, base: URL, baseHasSegment = ASIN_SEGMENT_RE.test(base.pathname)): string | null {
   const href = a.getAttribute('href');
   // Most links on the page lead nowhere near a product: no URL is parsed for them.
-  if (href && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, '')) && !ASIN_SEGMENT_RE.test(base.pathname)) return null;
+  if (href && !baseHasSegment && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, ''))) return null;
   const u = resolveHref(href, base);
   if (!u || !/(^|\.)amazon\.[a-z.]+$/i.test(u.hostname)) return null;
   return ASIN_IN_PATH_RE.exec(u.pathname)?.[1] ?? null;
@@ -114,8 +115,9 @@ export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
   const titled = new Set<string>();
   const imageOnly = new Map<string, Element>();
   const asinAnchors: Element[] = [];
+  const baseHasSegment = ASIN_SEGMENT_RE.test(base.pathname);
   for (const a of queryAll(scope, 'a[href]')) {
-    const asin = asinOfAnchor(a, base);
+    const asin = asinOfAnchor(a, base, baseHasSegment);
     if (!asin || isHidden(a)) continue;
     asinAnchors.push(a);
     const name = visibleText(a, 2000);

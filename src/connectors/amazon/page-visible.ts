@@ -13,7 +13,7 @@
  *
  * Bundled into the content script (see `page.ts`): `util` only.
  */
-import { cleanText } from './util';
+import { MAX_TEXT, cleanText } from './util';
 
 /** Never read: these tags, hidden attributes and Amazon's hiding classes (and, below, inline `display: none`). */
 const HIDDEN_TAGS = ['script', 'style', 'template', 'noscript', 'select', 'option', 'svg', 'iframe'];
@@ -23,8 +23,7 @@ const HIDDEN_ELEMENT = `${HIDDEN_TAGS.join(', ')}, [hidden], [aria-hidden="true"
 const HIDDEN_SELECTOR =
   '[hidden], [aria-hidden="true"], .aok-hidden, .a-hidden, .a-popover-preload, script, style, template, noscript';
 const STYLE_HIDDEN_RE = /(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
-/** Every inline style `STYLE_HIDDEN_RE` can match holds one of these words: the few candidates it is tried on. */
-const STYLE_HIDDEN_CANDIDATE = '[style*="none" i], [style*="hidden" i]';
+const SHOW_ELEMENT = 1;
 const SHOW_TEXT = 4;
 
 export interface Chunk {
@@ -59,6 +58,8 @@ interface VisibleIndex {
 
 /** A character `cleanText` keeps (it drops whitespace, no-break and zero-width spaces and direction marks). */
 const HAS_TEXT_RE = /[^\s\u00a0\u200b\u200e\u200f]/;
+/** What `cleanText` would change: space other than single inner spaces, or zero-width spaces and direction marks. */
+const UNCLEAN_RE = /[^\S ]|[\u200b\u200e\u200f]|  |^ | $/;
 
 /** The first index in `[0, keys.length)` whose key is above `bound` (keys ascend). */
 function firstAbove(keys: number[], bound: number): number {
@@ -97,8 +98,9 @@ function inHidden(index: VisibleIndex, n: number): boolean {
  */
 function indexVisible(root: Element): VisibleIndex {
   const numbers = new Map<Element, number>([[root, 0]]);
-  const all = root.getElementsByTagName('*');
-  for (let i = 0, n = all.length; i < n; i++) numbers.set(all[i] as Element, i + 1);
+  const elements = root.ownerDocument.createTreeWalker(root, SHOW_ELEMENT);
+  let count = 0;
+  for (let el = elements.nextNode(); el; el = elements.nextNode()) numbers.set(el as Element, ++count);
   const index: VisibleIndex = {
     root,
     chunks: [],
@@ -112,20 +114,20 @@ function indexVisible(root: Element): VisibleIndex {
   };
 
   // The browser's own lookups (single classes and tags are its fast paths), not one query of the whole selector list.
-  const hidden: number[] = [];
+  const hidden: [number, Element][] = [];
   const add = (list: ArrayLike<Element>) => {
-    for (let i = 0; i < list.length; i++) hidden.push(numbers.get(list[i] as Element) as number);
+    for (let i = 0; i < list.length; i++) hidden.push([numbers.get(list[i] as Element) as number, list[i] as Element]);
   };
   for (const tag of HIDDEN_TAGS) add(root.getElementsByTagName(tag));
   for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
   add(root.querySelectorAll('[hidden]'));
   add(root.querySelectorAll('[aria-hidden="true"]'));
-  add(Array.from(root.querySelectorAll(STYLE_HIDDEN_CANDIDATE)).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
-  hidden.sort((a, b) => a - b);
+  add(Array.from(root.querySelectorAll('[style]')).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
+  hidden.sort((a, b) => a[0] - b[0]);
   let hiddenEnd = -1;
-  for (const n of hidden) {
+  for (const [n, el] of hidden) {
     if (n <= hiddenEnd) continue; // inside the previous hidden subtree
-    hiddenEnd = lastOf(index, all[n - 1] as Element, n);
+    hiddenEnd = lastOf(index, el, n);
     index.hiddenFrom.push(n);
     index.hiddenTo.push(hiddenEnd);
   }
@@ -141,7 +143,8 @@ function indexVisible(root: Element): VisibleIndex {
     const n = numbers.get(el) as number;
     while (h < index.hiddenTo.length && (index.hiddenTo[h] as number) < n) h++;
     if (h < index.hiddenFrom.length && (index.hiddenFrom[h] as number) <= n) continue;
-    const text = cleanText(value);
+    // Most pieces are clean already: `cleanText`'s replace is the walk's dearest step.
+    const text = value.length <= MAX_TEXT && !UNCLEAN_RE.test(value) ? value : cleanText(value);
     if (!text) continue;
     index.chunks.push({ text, el });
     index.at.push(n);
