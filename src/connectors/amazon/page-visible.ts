@@ -217,12 +217,18 @@ export function queryAll(scope: Element, selector: string): Element[] {
   let query = index.queries.get(selector);
   if (!query) {
     // Each selector of a list on its own (the browser matches a single class or tag much faster than a list), merged in document order.
-    const found = new Map<number, Element>();
-    for (const part of selector.split(',')) {
-      for (const el of Array.from(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
+    const parts = selector.split(',');
+    if (parts.length === 1) {
+      const elements = Array.from(index.root.querySelectorAll(selector));
+      query = { elements, keys: elements.map((el) => index.numbers.get(el) as number) };
+    } else {
+      const found = new Map<number, Element>();
+      for (const part of parts) {
+        for (const el of Array.from(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
+      }
+      const keys = [...found.keys()].sort((a, b) => a - b);
+      query = { elements: keys.map((key) => found.get(key) as Element), keys };
     }
-    const keys = [...found.keys()].sort((a, b) => a - b);
-    query = { elements: keys.map((key) => found.get(key) as Element), keys };
     index.queries.set(selector, query);
   }
   return query.elements.slice(firstAbove(query.keys, n), firstAbove(query.keys, lastOf(index, scope, n)));
