@@ -7,6 +7,7 @@
  * runs one part (`capture`: each connector's page extractor on a 100-item page
  * in the content script's world, and each content script's size; build first;
  * `BENCH_CAPTURE_RUNS` sets the timed runs, at least 30, 40 by default;
+ * `BENCH_CAPTURE=amazon` times only the connectors named;
  * `viewing`: the YouTube Takeout zip and the Netflix account export zip at 200k
  * and 50k rows, import ÷ raw bulkPut and heap 200k ÷ 50k, see
  * scripts/bench/viewing.ts; `BENCH_VIEWING=youtube` or `netflix` runs one);

@@ -14,14 +14,25 @@
  *   KB of 1024 bytes (`npx wxt build` prints kB of 1000); goal < 30;
  * - `capture_extract_ms_100` and `content_script_kb`: the worst connector's.
  *
- * Build first (`npx wxt build`); `GLEANER_OUT_DIR` reads another build.
+ * Build first (`npx wxt build`); `GLEANER_OUT_DIR` reads another build;
+ * `BENCH_CAPTURE=amazon` (or a comma-separated list of keys) times only those
+ * connectors, to iterate on one.
  */
 import path from 'node:path';
-import { BIG_PAGE_CONNECTORS, bigPage } from '../../test/fixtures/big-pages';
+import { BIG_PAGE_CONNECTORS, bigPage, type BigPageConnector } from '../../test/fixtures/big-pages';
 import { EXTENSION_DIR, launchExtension } from '../../test/e2e/support/extension';
 import { contentScriptBytes, timeExtraction } from '../../test/e2e/support/extract-timing';
 
 const RUNS = Math.max(30, Number(process.env.BENCH_CAPTURE_RUNS ?? 40));
+
+/** The connectors `BENCH_CAPTURE` names, or all. */
+function selectedConnectors(): readonly BigPageConnector[] {
+  const asked = process.env.BENCH_CAPTURE?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (!asked?.length) return BIG_PAGE_CONNECTORS;
+  const unknown = asked.filter((key) => !(BIG_PAGE_CONNECTORS as readonly string[]).includes(key));
+  if (unknown.length) throw new Error(`BENCH_CAPTURE: no big page for ${unknown.join(', ')} (known: ${BIG_PAGE_CONNECTORS.join(', ')})`);
+  return BIG_PAGE_CONNECTORS.filter((key) => asked.includes(key));
+}
 
 export async function runCaptureBench(): Promise<void> {
   const extensionDir = process.env.GLEANER_OUT_DIR ? path.resolve(process.env.GLEANER_OUT_DIR, 'chrome-mv3') : EXTENSION_DIR;
@@ -29,7 +40,7 @@ export async function runCaptureBench(): Promise<void> {
   let worstMs = 0;
   let worstKb = 0;
   try {
-    for (const key of BIG_PAGE_CONNECTORS) {
+    for (const key of selectedConnectors()) {
       const page = bigPage(key);
       const timing = await timeExtraction(session, page, { runs: RUNS, warmup: 10 });
       if (timing.items !== page.count) throw new Error(`${key}: the extractor read ${timing.items} of the page's ${page.count} items`);

@@ -42,6 +42,7 @@ const EMPTY_STATE_RE =
 /** Cards of a list page, each with its order id, found from visible order ids. */
 function findCards(body: Element): Map<Element, string> {
   const cards = new Map<Element, string>();
+  const ids = new Set<string>();
   for (const chunk of visibleChunks(body)) {
     const id = ORDER_ID_IN_TEXT_RE.exec(chunk.text)?.[1];
     if (!id) continue;
@@ -69,7 +70,10 @@ function findCards(body: Element): Map<Element, string> {
       }
       card = split && widest && /order placed/i.test(widest.textContent ?? '') ? widest : (withItems ?? labelledBox);
     }
-    if (card && !cards.has(card) && ![...cards.values()].includes(id)) cards.set(card, id);
+    if (card && !cards.has(card) && !ids.has(id)) {
+      cards.set(card, id);
+      ids.add(id);
+    }
   }
   return cards;
 }
@@ -101,7 +105,8 @@ function readCard(card: Element, id: string, base: URL, marketplace: string | nu
 }
 
 function hasMorePages(doc: Document, url: URL, startIndex: number): boolean {
-  for (const pager of Array.from(doc.querySelectorAll('.a-pagination, [class*="pagination"]'))) {
+  // Every `.a-pagination` matches this too; one selector is a much cheaper query than a list.
+  for (const pager of Array.from(doc.querySelectorAll('[class*="pagination"]'))) {
     if (isHidden(pager)) continue;
     for (const a of Array.from(pager.querySelectorAll('a[href]'))) {
       const disabled = a.closest('.a-disabled, [aria-disabled="true"]') !== null;

@@ -8,7 +8,7 @@
 import type { AccountHint, CoverageClaim, Observation } from '../../core/model';
 import type { PageCapture } from '../types';
 import { ASIN_IN_PATH_RE, ORDER_ID_IN_TEXT_RE, cleanText, compact, itemKey, orderItemId, parseMoney, type Money } from './util';
-import { isHidden, queryAll, queryFirst, visibleChunks, visibleText, type Chunk } from './page-visible';
+import { holds, isHidden, queryAll, queryFirst, visibleChunks, visibleText, type Chunk } from './page-visible';
 
 export { isHidden, queryAll, visibleChunks, visibleText, withVisibleIndex, type Chunk } from './page-visible';
 
@@ -83,10 +83,11 @@ export function resolveHref(href: string | null, base: URL): URL | null {
  */
 const ASIN_SEGMENT_RE = /(?:dp|product|d)[/\\]/;
 
-export function asinOfAnchor(a: Element, base: URL): string | null {
+/** `baseHasSegment`: `ASIN_SEGMENT_RE` finds a segment in `base`'s path (asked once per page by callers reading many links). */
+export function asinOfAnchor(a: Element, base: URL, baseHasSegment = ASIN_SEGMENT_RE.test(base.pathname)): string | null {
   const href = a.getAttribute('href');
   // Most links on the page lead nowhere near a product: no URL is parsed for them.
-  if (href && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, '')) && !ASIN_SEGMENT_RE.test(base.pathname)) return null;
+  if (href && !baseHasSegment && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, ''))) return null;
   const u = resolveHref(href, base);
   if (!u || !/(^|\.)amazon\.[a-z.]+$/i.test(u.hostname)) return null;
   return ASIN_IN_PATH_RE.exec(u.pathname)?.[1] ?? null;
@@ -114,8 +115,9 @@ export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
   const titled = new Set<string>();
   const imageOnly = new Map<string, Element>();
   const asinAnchors: Element[] = [];
+  const baseHasSegment = ASIN_SEGMENT_RE.test(base.pathname);
   for (const a of queryAll(scope, 'a[href]')) {
-    const asin = asinOfAnchor(a, base);
+    const asin = asinOfAnchor(a, base, baseHasSegment);
     if (!asin || isHidden(a)) continue;
     asinAnchors.push(a);
     const name = visibleText(a, 2000);
@@ -135,8 +137,8 @@ export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
   // Items without an ASIN link: a product-title element holding no ASIN link.
   for (const el of queryAll(scope, TITLE_HINT)) {
     if (isHidden(el)) continue;
-    if (asinAnchors.some((a) => el.contains(a) || a.contains(el))) continue;
-    if (instances.some((inst) => inst.title.contains(el) || el.contains(inst.title))) continue;
+    if (asinAnchors.some((a) => holds(el, a) || holds(a, el))) continue;
+    if (instances.some((inst) => holds(inst.title, el) || holds(el, inst.title))) continue;
     const name = visibleText(el, 2000);
     if (name) instances.push({ title: el, asin: null, name });
   }
@@ -149,12 +151,12 @@ export function itemBox(inst: ItemInstance, all: ItemInstance[], scope: Element,
   for (let depth = 0, p = inst.title.parentElement; p && p !== scope && depth < 8; depth++, p = p.parentElement) {
     let clean = true;
     for (const other of all) {
-      if (other !== inst && other.title !== inst.title && p.contains(other.title)) {
+      if (other !== inst && other.title !== inst.title && holds(p, other.title)) {
         clean = false;
         break;
       }
     }
-    if (clean) for (const s of stops) if (p.contains(s)) { clean = false; break; }
+    if (clean) for (const s of stops) if (holds(p, s)) { clean = false; break; }
     if (!clean) break;
     box = p;
   }

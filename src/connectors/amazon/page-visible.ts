@@ -2,14 +2,18 @@
  * The visible text of an Amazon page: what the owner sees, never text inside
  * hidden elements (popovers, `aok-hidden`, `aria-hidden`, inline
  * `display: none`). During an extraction (`withVisibleIndex`) the page is
- * walked once and every scope's text and queries are answered from that walk.
+ * read once and every scope's text and queries are answered from that read.
+ *
+ * DOM calls are the cost here (3–4× dearer in the content script's isolated
+ * world than in the page's), so the read uses the browser's bulk lookups:
+ * one list of all elements numbers them in document order, the hidden ones
+ * come from selector queries, and a text-only TreeWalker visits text nodes;
+ * which text is hidden, and what lies inside what, is then arithmetic on
+ * those numbers.
  *
  * Bundled into the content script (see `page.ts`): `util` only.
  */
-import { cleanText } from './util';
-
-const ELEMENT_NODE = 1;
-const TEXT_NODE = 3;
+import { MAX_TEXT, cleanText } from './util';
 
 /** Never read: these tags, hidden attributes and Amazon's hiding classes (and, below, inline `display: none`). */
 const HIDDEN_TAGS = ['script', 'style', 'template', 'noscript', 'select', 'option', 'svg', 'iframe'];
@@ -19,12 +23,13 @@ const HIDDEN_ELEMENT = `${HIDDEN_TAGS.join(', ')}, [hidden], [aria-hidden="true"
 const HIDDEN_SELECTOR =
   '[hidden], [aria-hidden="true"], .aok-hidden, .a-hidden, .a-popover-preload, script, style, template, noscript';
 const STYLE_HIDDEN_RE = /(?:display\s*:\s*none|visibility\s*:\s*hidden)/i;
+const SHOW_ELEMENT = 1;
+const SHOW_TEXT = 4;
 
 export interface Chunk {
   text: string;
   el: Element;
 }
-
 
 export function isHiddenElement(el: Element): boolean {
   if (el.matches(HIDDEN_ELEMENT)) return true;
@@ -32,145 +37,29 @@ export function isHiddenElement(el: Element): boolean {
   return style !== null && STYLE_HIDDEN_RE.test(style);
 }
 
-/** The elements under `root` that `isHiddenElement` refuses, from the browser's own fast lookups rather than a check per element. */
-function hiddenUnder(root: Element): Set<Element> {
-  const hidden = new Set<Element>();
-  const add = (list: ArrayLike<Element>) => {
-    for (let i = 0; i < list.length; i++) hidden.add(list[i] as Element);
-  };
-  for (const tag of HIDDEN_TAGS) add(root.getElementsByTagName(tag));
-  for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
-  add(root.querySelectorAll('[hidden]'));
-  for (const el of Array.from(root.querySelectorAll('[aria-hidden]'))) if (el.getAttribute('aria-hidden') === 'true') hidden.add(el);
-  for (const el of Array.from(root.querySelectorAll('[style]'))) if (STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')) hidden.add(el);
-  return hidden;
-}
-
-/** Where an element stands in the walk: its number in document order, its last descendant's, and its visible pieces (`start` -1: hidden, not entered). */
-interface Place {
-  pre: number;
-  last: number;
-  start: number;
-  end: number;
-}
-
-/** Visible text pieces of a root in document order, and each element's place. */
+/** Visible text pieces of a root in document order, and the numbers that place elements among them. */
 interface VisibleIndex {
   root: Element;
   chunks: Chunk[];
-  /** Every element the walk met: the entered ones (not hidden, nor inside a hidden one) and the hidden ones it stepped over. */
-  places: Map<Element, Place>;
-  /** `root.closest(HIDDEN_SELECTOR) !== null`: `isHidden` of every element the walk entered. */
+  /** Each chunk's element's number (ascending with the chunks). */
+  at: number[];
+  /** Every element under the root numbered in document order (the root 0). */
+  numbers: Map<Element, number>;
+  /** The outermost hidden subtrees under the root: numbers `hiddenFrom[i]` to `hiddenTo[i]`, ascending. */
+  hiddenFrom: number[];
+  hiddenTo: number[];
+  /** The number of an element's last descendant (itself when it has none), as asked. */
+  lasts: Map<Element, number>;
+  /** `root.closest(HIDDEN_SELECTOR) !== null`: `isHidden` of every element under the root outside hidden subtrees. */
   rootHidden: boolean;
-  /** `root.querySelectorAll(selector)` per selector asked, with each element's key in document order (see `queryAll`). */
+  /** `root.querySelectorAll(selector)` per selector asked, with each element's number (see `queryAll`). */
   queries: Map<string, { elements: Element[]; keys: number[] }>;
 }
 
 /** A character `cleanText` keeps (it drops whitespace, no-break and zero-width spaces and direction marks). */
 const HAS_TEXT_RE = /[^\s\u00a0\u200b\u200e\u200f]/;
-
-/**
- * One walk over `root`: its visible text nodes (trimmed, non-empty), each
- * with its parent element, skipping hidden subtrees (`root` itself is not
- * checked), and every element's place. Iterative: a deep page cannot
- * overflow the stack.
- */
-function indexVisible(root: Element): VisibleIndex {
-  const chunks: Chunk[] = [];
-  const hidden = hiddenUnder(root);
-  let place: Place = { pre: 0, last: 0, start: 0, end: 0 };
-  const places = new Map<Element, Place>([[root, place]]);
-  const openElements: Element[] = [];
-  const openPlaces: Place[] = [];
-  let pre = 0;
-  let el: Element = root;
-  let node: Node | null = root.firstChild;
-  for (;;) {
-    if (node) {
-      const type = node.nodeType;
-      if (type === ELEMENT_NODE) {
-        pre++;
-        if (hidden.has(node as Element)) {
-          places.set(node as Element, { pre, last: pre, start: -1, end: -1 });
-          node = node.nextSibling;
-          continue;
-        }
-        openElements.push(el);
-        openPlaces.push(place);
-        el = node as Element;
-        place = { pre, last: pre, start: chunks.length, end: 0 };
-        places.set(el, place);
-        node = el.firstChild;
-        continue;
-      }
-      if (type === TEXT_NODE) {
-        const value = node.nodeValue as string;
-        // Most text nodes are the spaces between tags: `cleanText` would make them empty.
-        const text = HAS_TEXT_RE.test(value) ? cleanText(value) : null;
-        if (text) chunks.push({ text, el });
-      }
-      node = node.nextSibling;
-      continue;
-    }
-    place.end = chunks.length;
-    place.last = pre;
-    if (el === root) break;
-    node = el.nextSibling;
-    el = openElements.pop() as Element;
-    place = openPlaces.pop() as Place;
-  }
-  return { root, chunks, places, rootHidden: root.closest(HIDDEN_SELECTOR) !== null, queries: new Map() };
-}
-
-/**
- * The page's visible text, read once per extraction (`withVisibleIndex`):
- * the pieces of any element the walk entered are a slice of it, the same
- * pieces a walk from that element would find.
- */
-let indexed: VisibleIndex | undefined;
-
-/** Runs `read` with `root`'s visible text read once up front. */
-export function withVisibleIndex<T>(root: Element, read: () => T): T {
-  indexed = indexVisible(root);
-  try {
-    return read();
-  } finally {
-    indexed = undefined;
-  }
-}
-
-/** `el`'s place when the walk entered it. */
-function entered(el: Element): Place | undefined {
-  const place = indexed?.places.get(el);
-  return place && place.start >= 0 ? place : undefined;
-}
-
-/** True when the walk entered `el` below its root: neither it nor an ancestor up to the root is hidden. */
-function enteredBelowRoot(el: Element): boolean {
-  return el !== indexed?.root && entered(el) !== undefined;
-}
-
-/** Visible text pieces of `root` in document order (one per text node), skipping hidden subtrees; the first `limit`. */
-export function visibleChunks(root: Element, limit = Number.POSITIVE_INFINITY): Chunk[] {
-  let place = entered(root);
-  let chunks = indexed?.chunks;
-  if (!place || !chunks) {
-    const own = indexVisible(root);
-    place = own.places.get(root) as Place;
-    chunks = own.chunks;
-  }
-  return chunks.slice(place.start, Math.min(place.end, place.start + limit));
-}
-
-export function visibleText(root: Element | null, max = 2000): string | null {
-  if (!root || (!enteredBelowRoot(root) && isHiddenElement(root))) return null;
-  return cleanText(
-    visibleChunks(root)
-      .map((c) => c.text)
-      .join(' '),
-    max,
-  );
-}
+/** What `cleanText` would change: space other than single inner spaces, or zero-width spaces and direction marks. */
+const UNCLEAN_RE = /[^\S ]|[\u200b\u200e\u200f]|  |^ | $/;
 
 /** The first index in `[0, keys.length)` whose key is above `bound` (keys ascend). */
 function firstAbove(keys: number[], bound: number): number {
@@ -184,37 +73,179 @@ function firstAbove(keys: number[], bound: number): number {
   return low;
 }
 
+/** The number of `el`'s last descendant in `index` (its own when it has none). */
+function lastOf(index: VisibleIndex, el: Element, number: number): number {
+  let last = index.lasts.get(el);
+  if (last === undefined) {
+    let deepest = el;
+    for (let child = el.lastElementChild; child; child = child.lastElementChild) deepest = child;
+    last = deepest === el ? number : (index.numbers.get(deepest) as number);
+    index.lasts.set(el, last);
+  }
+  return last;
+}
+
+/** True when element number `n` is a hidden element or inside one. */
+function inHidden(index: VisibleIndex, n: number): boolean {
+  const i = firstAbove(index.hiddenFrom, n) - 1;
+  return i >= 0 && n <= (index.hiddenTo[i] as number);
+}
+
+/**
+ * Reads `root` once: its visible text nodes (trimmed, non-empty), each with
+ * its parent element, leaving out text inside hidden elements (`root`
+ * itself is not checked).
+ */
+function indexVisible(root: Element): VisibleIndex {
+  const numbers = new Map<Element, number>([[root, 0]]);
+  const elements = root.ownerDocument.createTreeWalker(root, SHOW_ELEMENT);
+  let count = 0;
+  for (let el = elements.nextNode(); el; el = elements.nextNode()) numbers.set(el as Element, ++count);
+  const index: VisibleIndex = {
+    root,
+    chunks: [],
+    at: [],
+    numbers,
+    hiddenFrom: [],
+    hiddenTo: [],
+    lasts: new Map(),
+    rootHidden: root.closest(HIDDEN_SELECTOR) !== null,
+    queries: new Map(),
+  };
+
+  // The browser's own lookups (single classes and tags are its fast paths), not one query of the whole selector list.
+  const hidden: [number, Element][] = [];
+  const add = (list: ArrayLike<Element>) => {
+    for (let i = 0; i < list.length; i++) hidden.push([numbers.get(list[i] as Element) as number, list[i] as Element]);
+  };
+  for (const tag of HIDDEN_TAGS) add(root.getElementsByTagName(tag));
+  for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
+  add(root.querySelectorAll('[hidden]'));
+  add(root.querySelectorAll('[aria-hidden="true"]'));
+  add(Array.from(root.querySelectorAll('[style]')).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
+  hidden.sort((a, b) => a[0] - b[0]);
+  let hiddenEnd = -1;
+  for (const [n, el] of hidden) {
+    if (n <= hiddenEnd) continue; // inside the previous hidden subtree
+    hiddenEnd = lastOf(index, el, n);
+    index.hiddenFrom.push(n);
+    index.hiddenTo.push(hiddenEnd);
+  }
+
+  // Text nodes come in document order, so the hidden subtree to test against only moves forward.
+  let h = 0;
+  const walker = root.ownerDocument.createTreeWalker(root, SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const value = node.nodeValue as string;
+    // Most text nodes are the spaces between tags: `cleanText` would make them empty.
+    if (!HAS_TEXT_RE.test(value)) continue;
+    const el = node.parentNode as Element;
+    const n = numbers.get(el) as number;
+    while (h < index.hiddenTo.length && (index.hiddenTo[h] as number) < n) h++;
+    if (h < index.hiddenFrom.length && (index.hiddenFrom[h] as number) <= n) continue;
+    // Most pieces are clean already: `cleanText`'s replace is the walk's dearest step.
+    const text = value.length <= MAX_TEXT && !UNCLEAN_RE.test(value) ? value : cleanText(value);
+    if (!text) continue;
+    index.chunks.push({ text, el });
+    index.at.push(n);
+  }
+  return index;
+}
+
+/**
+ * The page's visible text, read once per extraction (`withVisibleIndex`):
+ * the pieces of any element outside hidden subtrees are a slice of it, the
+ * same pieces a read from that element would find.
+ */
+let indexed: VisibleIndex | undefined;
+
+/** Runs `read` with `root`'s visible text read once up front. */
+export function withVisibleIndex<T>(root: Element, read: () => T): T {
+  indexed = indexVisible(root);
+  try {
+    return read();
+  } finally {
+    indexed = undefined;
+  }
+}
+
+/** `el`'s number when it lies under the root outside hidden subtrees (the root itself included). */
+function entered(index: VisibleIndex | undefined, el: Element): number | undefined {
+  const n = index?.numbers.get(el);
+  return n !== undefined && !inHidden(index as VisibleIndex, n) ? n : undefined;
+}
+
+/** True when `el` lies below the root outside hidden subtrees. */
+function enteredBelowRoot(el: Element): boolean {
+  return el !== indexed?.root && entered(indexed, el) !== undefined;
+}
+
+/** Visible text pieces of `root` in document order (one per text node), skipping hidden subtrees; the first `limit`. */
+export function visibleChunks(root: Element, limit = Number.POSITIVE_INFINITY): Chunk[] {
+  let index = indexed;
+  let n = entered(index, root);
+  if (!index || n === undefined) {
+    index = indexVisible(root);
+    n = 0;
+  }
+  const start = firstAbove(index.at, n - 1);
+  const end = firstAbove(index.at, lastOf(index, root, n));
+  return index.chunks.slice(start, Math.min(end, start + limit));
+}
+
+export function visibleText(root: Element | null, max = 2000): string | null {
+  if (!root || (!enteredBelowRoot(root) && isHiddenElement(root))) return null;
+  return cleanText(
+    visibleChunks(root)
+      .map((c) => c.text)
+      .join(' '),
+    max,
+  );
+}
+
 /**
  * `scope.querySelectorAll(selector)`, in document order: during an
- * extraction, one query over the whole root per selector (a selector matches
+ * extraction, one query over the whole root per selector (`selector` is a
+ * list of selectors without commas of their own; a selector matches
  * the same elements whichever element it is asked from), of which a scope's
- * descendants are those numbered after it up to its last descendant. An
- * element inside a hidden subtree, which the walk did not number, stands just
- * after the hidden element that holds it.
+ * descendants are those numbered after it up to its last descendant.
  */
 export function queryAll(scope: Element, selector: string): Element[] {
   const index = indexed;
-  const place = entered(scope);
-  if (!index || !place) return Array.from(scope.querySelectorAll(selector));
+  const n = entered(index, scope);
+  if (!index || n === undefined) return Array.from(scope.querySelectorAll(selector));
   let query = index.queries.get(selector);
   if (!query) {
-    const elements = Array.from(index.root.querySelectorAll(selector));
-    const keys = elements.map((el) => {
-      const own = index.places.get(el);
-      if (own) return own.pre;
-      let holder = el.parentElement;
-      while (holder && !index.places.has(holder)) holder = holder.parentElement;
-      return (index.places.get(holder as Element) as Place).pre + 0.5;
-    });
-    query = { elements, keys };
+    // Each selector of a list on its own (the browser matches a single class or tag much faster than a list), merged in document order.
+    const parts = selector.split(',');
+    if (parts.length === 1) {
+      const elements = Array.from(index.root.querySelectorAll(selector));
+      query = { elements, keys: elements.map((el) => index.numbers.get(el) as number) };
+    } else {
+      const found = new Map<number, Element>();
+      for (const part of parts) {
+        for (const el of Array.from(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
+      }
+      const keys = [...found.keys()].sort((a, b) => a - b);
+      query = { elements: keys.map((key) => found.get(key) as Element), keys };
+    }
     index.queries.set(selector, query);
   }
-  return query.elements.slice(firstAbove(query.keys, place.pre), firstAbove(query.keys, place.last + 0.5));
+  return query.elements.slice(firstAbove(query.keys, n), firstAbove(query.keys, lastOf(index, scope, n)));
 }
 
 /** `scope.querySelector(selector)`, from `queryAll`. */
 export function queryFirst(scope: Element, selector: string): Element | null {
   return queryAll(scope, selector)[0] ?? null;
+}
+
+/** `outer.contains(inner)`, from the numbers when both lie under the root. */
+export function holds(outer: Element, inner: Element): boolean {
+  const index = indexed;
+  const o = index?.numbers.get(outer);
+  const i = index?.numbers.get(inner);
+  if (!index || o === undefined || i === undefined) return outer.contains(inner);
+  return o <= i && i <= lastOf(index, outer, o);
 }
 
 export function isHidden(el: Element): boolean {

@@ -393,6 +393,54 @@ describe('account hint', () => {
   });
 });
 
+describe('hidden text inside order cards', () => {
+  /** Each card's first child: text that would change the card's date, total, status and items if it were read. */
+  const HIDDEN_FIRST =
+    '<div class="a-popover-preload"><span class="a-text-caps">Order placed</span><span>March 3, 2020</span>' +
+    '<span>Total</span><span>$1.00</span><a href="/dp/B0HIDDEN01">Hidden popover gadget</a></div>' +
+    '<span class="delivery-box__primary-text" style="DISPLAY : None">Cancelled by popover</span>' +
+    '<div aria-hidden="true"><div class="yohtmlc-product-title">Hidden aria title</div></div>';
+  const CARD = '.order-card, .js-order-card';
+
+  for (const layout of ['with card classes', 'without card classes'] as const) {
+    it(`reads none of it, ${layout}`, () => {
+      const read = (hide: boolean) => {
+        const { doc, url } = loadPage('orders-2024-dana.html');
+        const cards = Array.from(doc.querySelectorAll(CARD));
+        if (hide) for (const card of cards) card.insertAdjacentHTML('afterbegin', HIDDEN_FIRST);
+        if (layout === 'without card classes') for (const card of cards) card.classList.remove('order-card', 'js-order-card');
+        return amazonPageExtractor.extract(doc, url);
+      };
+      const plain = read(false);
+      const withHidden = read(true);
+      expect(ids(plain.observations)).toEqual(expectations.pages['orders-2024-dana.html'].orderIds);
+      expect(withHidden).toEqual(plain);
+      const json = JSON.stringify(withHidden);
+      for (const word of ['2020', 'B0HIDDEN01', 'popover', 'Hidden aria']) expect(json).not.toContain(word);
+    });
+  }
+
+  it('reads labels and values written with no-break and zero-width spaces as the plain ones', () => {
+    const { doc, url } = loadPage('orders-2024-dana.html');
+    for (const card of Array.from(doc.querySelectorAll(CARD))) {
+      const label = card.querySelector('.a-text-caps');
+      if (label) label.textContent = '\u200bOrder\u00a0\u00a0placed ';
+    }
+    expect(amazonPageExtractor.extract(doc, url)).toEqual(extract('orders-2024-dana.html'));
+  });
+
+  it('joins status lines from different hints in page order', () => {
+    const { doc, url } = loadPage('orders-2024-dana.html');
+    const card = doc.querySelector(CARD);
+    const primary = card?.querySelector('.delivery-box__primary-text');
+    if (!card || !primary) throw new Error('fixture changed');
+    primary.insertAdjacentHTML('beforebegin', '<span class="od-status-message">Refunded</span>');
+    primary.insertAdjacentHTML('afterend', '<span data-component="shipmentStatus">Return started</span>');
+    const order = find(amazonPageExtractor.extract(doc, url).observations, 'orders', (d) => d.id === '111-9046637-2285410');
+    expect(order.delivery_status).toBe('Refunded; Delivered January 3; Return started');
+  });
+});
+
 describe('robustness', () => {
   it('finds cards by their labels and ids when the card classes are gone', () => {
     const { doc, url } = loadPage('orders-2024-dana.html');
