@@ -43,6 +43,8 @@ interface OrderAcc {
   dateRaw?: string;
   /** Item keys an earlier chunk already emitted for this order (a continuation). */
   earlierItems?: Set<string>;
+  /** Emitted (kept in `orders` as a recent order) rather than open in this chunk. */
+  emitted: boolean;
 }
 
 interface ItemAcc {
@@ -157,9 +159,16 @@ export function minDate(a: unknown, b: unknown): string | undefined {
 export class OrderHistoryReader {
   readonly warnings: BatchWarning[] = [];
   private readonly warnCounts = new Map<string, number>();
+  /**
+   * The orders open in this chunk and, when chunked, the orders emitted lately, oldest first: one
+   * lookup per new order finds either. Emitted ones stay as they were emitted (their item keys are
+   * gathered only if one comes back) and always precede the open ones.
+   */
   private orders = new Map<string, OrderAcc>();
-  /** Orders emitted lately, as they were emitted (their item keys are gathered only if one comes back). */
-  private recent = new Map<string, OrderAcc>();
+  /** The open orders, in the order their first rows came (the order they are emitted in). */
+  private open: OrderAcc[] = [];
+  /** How many of `orders` are emitted ones. */
+  private emitted = 0;
   private orphanRows = new Set<number>();
   readonly entries: string[] = [];
   rowsRead = 0;
@@ -351,11 +360,15 @@ export class OrderHistoryReader {
   }
 
   private orderFor(id: string): OrderAcc {
-    let order = this.orders.get(id);
-    if (order) return order;
-    const earlier = this.recent.get(id);
-    if (earlier) this.recent.delete(id);
-    order = {
+    const known = this.orders.get(id);
+    if (known && !known.emitted) return known;
+    // A continuation of an emitted order: it moves to the end, as a new open order.
+    const earlier = known;
+    if (earlier) {
+      this.orders.delete(id);
+      this.emitted--;
+    }
+    const order: OrderAcc = {
       id,
       date: null,
       totalCents: 0,
@@ -368,8 +381,10 @@ export class OrderHistoryReader {
       firstRow: earlier ? earlier.firstRow : -1,
       rows: earlier ? earlier.rows : null,
       earlierItems: earlier ? itemKeysSoFar(earlier) : undefined,
+      emitted: false,
     };
     this.orders.set(id, order);
+    this.open.push(order);
     return order;
   }
 
@@ -377,7 +392,7 @@ export class OrderHistoryReader {
   flush(): { observations: Observation[]; continuations: number } {
     const observations: Observation[] = [];
     let continuations = 0;
-    for (const order of this.orders.values()) {
+    for (const order of this.open) {
       // An order whose rows were all duplicates or failed contributes nothing new.
       if (order.earlierItems && order.items.size === 0 && order.totalCents === 0 && !order.date) {
         this.remember(order);
@@ -400,8 +415,13 @@ export class OrderHistoryReader {
       }
       this.remember(order);
     }
-    this.orders = new Map();
-    if (this.chunked) this.orphanRows = new Set();
+    this.open = [];
+    if (this.chunked) {
+      this.orphanRows = new Set();
+    } else {
+      this.orders = new Map();
+      this.emitted = 0;
+    }
     return { observations, continuations };
   }
 
@@ -455,11 +475,17 @@ export class OrderHistoryReader {
     return data;
   }
 
+  /** Keeps an emitted order in `orders` (chunked), the latest RECENT_ORDERS to twice that many of them. */
   private remember(order: OrderAcc): void {
+    order.emitted = true;
     if (!this.chunked) return;
-    this.recent.set(order.id, order);
+    this.emitted++;
     // Evicting one at a time from the front of a Map is slow (deleted slots); drop the older half at once.
-    if (this.recent.size > RECENT_ORDERS * 2) this.recent = new Map([...this.recent].slice(-RECENT_ORDERS));
+    // Emitted orders come first in `orders`, so the oldest are its first entries.
+    if (this.emitted > RECENT_ORDERS * 2) {
+      this.orders = new Map([...this.orders].slice(this.emitted - RECENT_ORDERS));
+      this.emitted = RECENT_ORDERS;
+    }
   }
 
   coverage(): CoverageClaim[] {
