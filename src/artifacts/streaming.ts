@@ -60,6 +60,14 @@ export interface ChunkOptions {
   /** Rows per chunk (a chunk may run a little longer to keep one order whole). */
   chunkRows: number;
   limits: ArtifactLimits;
+  /**
+   * For the preview pass (src/import/preview-pass.ts), which reads of each observation only its stream's
+   * primary key and event time fields and the connector's account evidence field (`accountNaming.evidence`;
+   * and what a `probableDuplicates` rule matches on): a parser may leave every other field out. Everything
+   * else (chunks, observations, keys, counts, continuations, warnings, summary) must be exactly what the
+   * same parse without it yields. A parser that ignores it yields full records, which is as correct.
+   */
+  preview?: boolean;
 }
 
 export interface ChunkedArtifactParser extends ArtifactParser {

@@ -102,7 +102,8 @@ const { db } = host;
   const identify = !given && (await mayAllBeKnown(db, { connectorKey: connector.key }, opened.files));
   const read: (EntryFingerprint | undefined)[] = [];
   const files = counted(identify ? fingerprinted(opened.files, read) : opened.files, (n) => (bytes += n));
-  for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits }), out)) {
+  // `preview`: records need hold only what is tallied here (keys, event times, account evidence); see ChunkOptions.
+  for await (const chunk of withSummary(parser.parseChunks(files, { chunkRows: settings.chunkRows, limits, preview: true }), out)) {
     const keyed = keyObservations(connector, chunk.observations);
     tally.add(chunk, keyed);
     evidence.add(chunk.observations);

@@ -79,8 +79,8 @@ export const amazonOrderHistoryParser: ChunkedArtifactParser = {
     };
   },
 
-  async *parseChunks(files, { chunkRows, limits }): AsyncGenerator<ParsedChunk, ParseSummary> {
-    const reader = new OrderHistoryReader(true);
+  async *parseChunks(files, { chunkRows, limits, preview }): AsyncGenerator<ParsedChunk, ParseSummary> {
+    const reader = new OrderHistoryReader(true, preview);
     let replaced = 0;
     const cutter = new ChunkCutter(reader);
     const take = (): ParsedChunk => {

@@ -4,10 +4,18 @@
  * orders and items, exact-duplicate rows and continuations of an order
  * already emitted, counts and warnings. artifact.ts drives it, whole-file or
  * chunk by chunk.
+ *
+ * In preview mode (`ChunkOptions.preview`) every row goes through the same
+ * steps, so rows, orders, items, keys, days, counts, continuations and
+ * warnings are the commit's by construction; only what the preview never
+ * reads is left out: an order's record holds its id, day and recipient (the
+ * account evidence), an item's its id and day, and the cells that only fill
+ * other fields (currency, status, payment, website, totals, prices,
+ * quantities, a name when the ASIN keys the item) are not read.
  */
 import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
 import { orderTimes, type OrderTimes } from './order-time';
-import { ASIN_RE, ORDER_ID_RE, cleanText, compact, formatCents, itemKey, marketplaceOf, orderItemId, parseMoney } from './util';
+import { ASIN_RE, ORDER_ID_RE, cleanText, formatCents, itemKey, marketplaceOf, orderItemId, parseMoney } from './util';
 
 const MAX_WARNINGS_PER_CODE = 50;
 /** Recently emitted orders remembered for duplicate rows and item counts across chunks. */
@@ -25,10 +33,18 @@ interface OrderAcc {
   payment: string | null;
   marketplace: string | null;
   items: Map<string, ItemAcc>;
-  /** Hashes of this order's rows (exact-duplicate detection). */
-  rows: Set<number>;
+  /**
+   * Hashes of this order's rows (exact-duplicate detection): the first on its own (most orders have
+   * one row), a Set from the second on.
+   */
+  firstRow: number;
+  rows: Set<number> | null;
+  /** The raw Order Date of the order's last dated row, to read an order's repeated date once. */
+  dateRaw?: string;
   /** Item keys an earlier chunk already emitted for this order (a continuation). */
   earlierItems?: Set<string>;
+  /** Emitted (kept in `orders` as a recent order) rather than open in this chunk. */
+  emitted: boolean;
 }
 
 interface ItemAcc {
@@ -124,6 +140,13 @@ function rowHash(cells: string[], width: number): number {
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
 
+/** Every item key an emitted order delivered so far, over all its chunks. */
+function itemKeysSoFar(order: OrderAcc): Set<string> {
+  const keys = new Set(order.earlierItems);
+  for (const key of order.items.keys()) keys.add(key);
+  return keys;
+}
+
 export function minDate(a: unknown, b: unknown): string | undefined {
   const x = typeof a === 'string' ? a : undefined;
   const y = typeof b === 'string' ? b : undefined;
@@ -136,8 +159,16 @@ export function minDate(a: unknown, b: unknown): string | undefined {
 export class OrderHistoryReader {
   readonly warnings: BatchWarning[] = [];
   private readonly warnCounts = new Map<string, number>();
+  /**
+   * The orders open in this chunk and, when chunked, the orders emitted lately, oldest first: one
+   * lookup per new order finds either. Emitted ones stay as they were emitted (their item keys are
+   * gathered only if one comes back) and always precede the open ones.
+   */
   private orders = new Map<string, OrderAcc>();
-  private recent = new Map<string, { rows: Set<number>; items: Set<string> }>();
+  /** The open orders, in the order their first rows came (the order they are emitted in). */
+  private open: OrderAcc[] = [];
+  /** How many of `orders` are emitted ones. */
+  private emitted = 0;
   private orphanRows = new Set<number>();
   readonly entries: string[] = [];
   rowsRead = 0;
@@ -158,7 +189,11 @@ export class OrderHistoryReader {
   private header = true;
   lastOrderId: string | null = null;
 
-  constructor(private readonly chunked: boolean) {}
+  constructor(
+    private readonly chunked: boolean,
+    /** Preview mode (see the header): same rows, keys, counts and warnings; records hold only what the preview reads. */
+    private readonly preview = false,
+  ) {}
 
   warn(w: BatchWarning): void {
     const n = (this.warnCounts.get(w.code) ?? 0) + 1;
@@ -189,7 +224,15 @@ export class OrderHistoryReader {
   }
 
   isBlank(row: string[]): boolean {
+    // Nearly every row starts with a printable ASCII character: not blank, and nothing else to look at.
+    const first = row[0]?.charCodeAt(0) ?? 0;
+    if (first > 32 && first < 127) return false;
     return row.every((value) => value.trim() === '');
+  }
+
+  /** Where a row's warning points (built only for a warning). */
+  private where(index: number): string {
+    return `${this.fileName} row ${index + 1}`;
   }
 
   addRow(row: string[]): void {
@@ -211,13 +254,12 @@ export class OrderHistoryReader {
       this.failed++;
       return;
     }
-    const where = `${this.fileName} row ${index + 1}`;
     if (row.length !== this.width && this.shapeWarnings < 5) {
       this.shapeWarnings++;
       this.warn({
         code: 'csv_row_shape',
         message: row.length < this.width ? `Too few fields: expected ${this.width} fields but parsed ${row.length}` : `Too many fields: expected ${this.width} fields but parsed ${row.length}`,
-        where,
+        where: this.where(index),
       });
     }
     const fingerprint = rowHash(row, this.width);
@@ -225,71 +267,108 @@ export class OrderHistoryReader {
     const validId = !!id && ORDER_ID_RE.test(id);
     const order = validId ? this.orderFor(id) : undefined;
     // An exact repeat of a row (the same part uploaded twice) would double quantities and totals.
-    const seen = order ? order.rows : this.orphanRows;
-    if (seen.has(fingerprint)) {
+    if (this.seenBefore(order, fingerprint)) {
       this.skipped++;
       this.duplicates++;
-      this.warn({ code: 'duplicate_row', message: 'This row repeats an earlier row exactly and was counted once.', where });
+      this.warn({ code: 'duplicate_row', message: 'This row repeats an earlier row exactly and was counted once.', where: this.where(index) });
       return;
     }
-    seen.add(fingerprint);
     if (!id) {
       this.failed++;
-      this.warn({ code: 'missing_order_id', message: `Row ${index + 1} has no Order ID and was not imported.`, where });
+      this.warn({ code: 'missing_order_id', message: `Row ${index + 1} has no Order ID and was not imported.`, where: this.where(index) });
       return;
     }
     if (!order) {
       this.failed++;
-      this.warn({ code: 'bad_order_id', message: `Row ${index + 1} has an Order ID that is not an Amazon order id.`, where });
+      this.warn({ code: 'bad_order_id', message: `Row ${index + 1} has an Order ID that is not an Amazon order id.`, where: this.where(index) });
       return;
     }
     const cell = this.cell;
     const dateRaw = cell(row, 'Order Date');
-    const date = dateRaw ? orderTimes(dateRaw) : null;
+    // An order's rows repeat its date: read once per order (orderTimes is a pure function of the text).
+    const date = !dateRaw ? null : dateRaw === order.dateRaw ? order.date : orderTimes(dateRaw);
     if (!date) {
-      this.warn({ code: 'undated_row', message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`, where });
+      this.warn({ code: 'undated_row', message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`, where: this.where(index) });
     }
-    if (date && (order.date === null || date.at < order.date.at)) order.date = date;
-    order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
-    order.status ??= bounded(cell(row, 'Order Status'), 500);
+    if (date && (order.date === null || date.at < order.date.at)) {
+      order.date = date;
+      order.dateRaw = dateRaw!;
+    }
+    // The recipient is the account evidence the preview shows, so both modes read it.
     order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
-    order.payment ??= bounded(cell(row, 'Payment Instrument Type'), 500);
-    const website = cell(row, 'Website');
-    order.marketplace ??= website ? marketplaceOf(website) : null;
-    // Total Owed is per row (per item per shipment), so an order's total is
-    // the sum over its rows; one unknown amount makes the total unknown.
-    const owed = parseMoney(cell(row, 'Total Owed'));
-    order.totalCents = order.totalCents !== null && owed ? order.totalCents + owed.cents : null;
+    // A continuation adds nothing when its total stays 0 (flush), so a preview sums the total of those orders too.
+    if (!this.preview || order.earlierItems) {
+      // Total Owed is per row (per item per shipment), so an order's total is
+      // the sum over its rows; one unknown amount makes the total unknown.
+      const owed = parseMoney(cell(row, 'Total Owed'));
+      order.totalCents = order.totalCents !== null && owed ? order.totalCents + owed.cents : null;
+    }
+    if (!this.preview) {
+      order.currency ??= cell(row, 'Currency')?.toUpperCase().match(/^[A-Z]{3}$/)?.[0] ?? null;
+      order.status ??= bounded(cell(row, 'Order Status'), 500);
+      order.payment ??= bounded(cell(row, 'Payment Instrument Type'), 500);
+      if (order.marketplace === null) {
+        const website = cell(row, 'Website');
+        order.marketplace = website ? marketplaceOf(website) : null;
+      }
+    }
 
     const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
     const asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
-    const name = bounded(cell(row, 'Product Name'), 2000);
+    // The name keys an item only when there is no ASIN; a preview reads it only then.
+    const name = this.preview && asin ? null : bounded(cell(row, 'Product Name'), 2000);
     const key = itemKey(asin, name);
-    const quantity = parseQuantity(cell(row, 'Quantity'));
     if (!key) {
-      this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where });
+      this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where: this.where(index) });
     } else {
       const item = order.items.get(key);
-      const price = parseMoney(cell(row, 'Unit Price'));
-      if (!item) {
-        order.items.set(key, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
+      if (this.preview) {
+        if (!item) order.items.set(key, { key, asin, name, unitPrice: null, quantity: null });
       } else {
-        // Split shipment: the same item in several rows; quantities add up.
-        item.quantity = item.quantity !== null && quantity !== null ? item.quantity + quantity : null;
-        item.name ??= name;
-        item.unitPrice ??= price ? price.cents : null;
+        const quantity = parseQuantity(cell(row, 'Quantity'));
+        const price = parseMoney(cell(row, 'Unit Price'));
+        if (!item) {
+          order.items.set(key, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
+        } else {
+          // Split shipment: the same item in several rows; quantities add up.
+          item.quantity = item.quantity !== null && quantity !== null ? item.quantity + quantity : null;
+          item.name ??= name;
+          item.unitPrice ??= price ? price.cents : null;
+        }
       }
     }
     this.contributed = true;
     this.lastOrderId = id;
   }
 
+  /** Has the order (or, without one, this chunk) had a row with this hash already? Remembers it. */
+  private seenBefore(order: OrderAcc | undefined, fingerprint: number): boolean {
+    if (!order) {
+      if (this.orphanRows.has(fingerprint)) return true;
+      this.orphanRows.add(fingerprint);
+      return false;
+    }
+    if (order.firstRow === -1) {
+      order.firstRow = fingerprint;
+      return false;
+    }
+    if (order.firstRow === fingerprint) return true;
+    order.rows ??= new Set();
+    if (order.rows.has(fingerprint)) return true;
+    order.rows.add(fingerprint);
+    return false;
+  }
+
   private orderFor(id: string): OrderAcc {
-    let order = this.orders.get(id);
-    if (order) return order;
-    const earlier = this.recent.get(id);
-    if (earlier) this.recent.delete(id);
-    order = {
+    const known = this.orders.get(id);
+    if (known && !known.emitted) return known;
+    // A continuation of an emitted order: it moves to the end, as a new open order.
+    const earlier = known;
+    if (earlier) {
+      this.orders.delete(id);
+      this.emitted--;
+    }
+    const order: OrderAcc = {
       id,
       date: null,
       totalCents: 0,
@@ -299,10 +378,13 @@ export class OrderHistoryReader {
       payment: null,
       marketplace: null,
       items: new Map(),
-      rows: earlier?.rows ?? new Set(),
-      earlierItems: earlier?.items,
+      firstRow: earlier ? earlier.firstRow : -1,
+      rows: earlier ? earlier.rows : null,
+      earlierItems: earlier ? itemKeysSoFar(earlier) : undefined,
+      emitted: false,
     };
     this.orders.set(id, order);
+    this.open.push(order);
     return order;
   }
 
@@ -310,7 +392,7 @@ export class OrderHistoryReader {
   flush(): { observations: Observation[]; continuations: number } {
     const observations: Observation[] = [];
     let continuations = 0;
-    for (const order of this.orders.values()) {
+    for (const order of this.open) {
       // An order whose rows were all duplicates or failed contributes nothing new.
       if (order.earlierItems && order.items.size === 0 && order.totalCents === 0 && !order.date) {
         this.remember(order);
@@ -326,55 +408,84 @@ export class OrderHistoryReader {
         if (!this.maxDay || day > this.maxDay) this.maxDay = day;
       }
       const newItems = continuation ? [...order.items.keys()].filter((key) => !order.earlierItems!.has(key)).length : order.items.size;
-      const hasTotal = order.totalCents !== null;
-      observations.push({
-        stream: 'orders',
-        data: compact({
-          id: order.id,
-          order_date: order.date?.day,
-          ordered_at: order.date?.instant,
-          order_total: hasTotal ? formatCents(order.totalCents as number, order.currency) : null,
-          order_total_cents: order.totalCents,
-          currency: order.currency ?? undefined,
-          delivery_status: order.status ?? undefined,
-          recipient_name: order.recipient ?? undefined,
-          item_count: newItems > 0 ? newItems : undefined,
-          payment_method_summary: order.payment ?? undefined,
-          marketplace: order.marketplace ?? undefined,
-        }),
-      });
+      observations.push({ stream: 'orders', data: this.preview ? this.orderKeys(order) : this.orderRecord(order, newItems) });
       for (const item of order.items.values()) {
         if (order.earlierItems?.has(item.key)) continuations++;
-        observations.push({
-          stream: 'order_items',
-          data: compact({
-            id: orderItemId(order.id, item.key),
-            order_id: order.id,
-            item_key: item.key,
-            asin: item.asin ?? undefined,
-            name: item.name ?? undefined,
-            unit_price: item.unitPrice !== null ? formatCents(item.unitPrice, order.currency) : null,
-            unit_price_cents: item.unitPrice,
-            quantity: item.quantity,
-            order_date: order.date?.day,
-            ordered_at: order.date?.instant,
-          }),
-        });
+        observations.push({ stream: 'order_items', data: this.preview ? this.itemKeys(order, item) : this.itemRecord(order, item) });
       }
       this.remember(order);
     }
-    this.orders = new Map();
-    if (this.chunked) this.orphanRows = new Set();
+    this.open = [];
+    if (this.chunked) {
+      this.orphanRows = new Set();
+    } else {
+      this.orders = new Map();
+      this.emitted = 0;
+    }
     return { observations, continuations };
   }
 
+  /**
+   * An order's record. Built field by field in the record's order, leaving out what is unknown
+   * (as `compact` would, without a second object per record).
+   */
+  private orderRecord(order: OrderAcc, newItems: number): Record<string, unknown> {
+    const data: Record<string, unknown> = { id: order.id };
+    if (order.date) {
+      data.order_date = order.date.day;
+      if (order.date.instant !== undefined) data.ordered_at = order.date.instant;
+    }
+    data.order_total = order.totalCents !== null ? formatCents(order.totalCents, order.currency) : null;
+    data.order_total_cents = order.totalCents;
+    if (order.currency !== null) data.currency = order.currency;
+    if (order.status !== null) data.delivery_status = order.status;
+    if (order.recipient !== null) data.recipient_name = order.recipient;
+    if (newItems > 0) data.item_count = newItems;
+    if (order.payment !== null) data.payment_method_summary = order.payment;
+    if (order.marketplace !== null) data.marketplace = order.marketplace;
+    return data;
+  }
+
+  private itemRecord(order: OrderAcc, item: ItemAcc): Record<string, unknown> {
+    const data: Record<string, unknown> = { id: orderItemId(order.id, item.key), order_id: order.id, item_key: item.key };
+    if (item.asin !== null) data.asin = item.asin;
+    if (item.name !== null) data.name = item.name;
+    data.unit_price = item.unitPrice !== null ? formatCents(item.unitPrice, order.currency) : null;
+    data.unit_price_cents = item.unitPrice;
+    data.quantity = item.quantity;
+    if (order.date) {
+      data.order_date = order.date.day;
+      if (order.date.instant !== undefined) data.ordered_at = order.date.instant;
+    }
+    return data;
+  }
+
+  /** A preview's order: the fields of `orderRecord` the preview reads (key, event day, account evidence), the same values. */
+  private orderKeys(order: OrderAcc): Record<string, unknown> {
+    const data: Record<string, unknown> = { id: order.id };
+    if (order.date) data.order_date = order.date.day;
+    if (order.recipient !== null) data.recipient_name = order.recipient;
+    return data;
+  }
+
+  /** A preview's item: the fields of `itemRecord` the preview reads (key, event day), the same values. */
+  private itemKeys(order: OrderAcc, item: ItemAcc): Record<string, unknown> {
+    const data: Record<string, unknown> = { id: orderItemId(order.id, item.key) };
+    if (order.date) data.order_date = order.date.day;
+    return data;
+  }
+
+  /** Keeps an emitted order in `orders` (chunked), the latest RECENT_ORDERS to twice that many of them. */
   private remember(order: OrderAcc): void {
+    order.emitted = true;
     if (!this.chunked) return;
-    const items = order.earlierItems ?? new Set<string>();
-    for (const key of order.items.keys()) items.add(key);
-    this.recent.set(order.id, { rows: order.rows, items });
+    this.emitted++;
     // Evicting one at a time from the front of a Map is slow (deleted slots); drop the older half at once.
-    if (this.recent.size > RECENT_ORDERS * 2) this.recent = new Map([...this.recent].slice(-RECENT_ORDERS));
+    // Emitted orders come first in `orders`, so the oldest are its first entries.
+    if (this.emitted > RECENT_ORDERS * 2) {
+      this.orders = new Map([...this.orders].slice(this.emitted - RECENT_ORDERS));
+      this.emitted = RECENT_ORDERS;
+    }
   }
 
   coverage(): CoverageClaim[] {

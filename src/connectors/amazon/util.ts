@@ -158,9 +158,9 @@ function plainAmount(text: string): Money | null | undefined {
 export function formatCents(cents: number, currency: string | null | undefined): string {
   const negative = cents < 0;
   const abs = Math.abs(cents);
-  const whole = Math.floor(abs / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const units = Math.floor(abs / 100);
+  // Most amounts are under 1,000: no thousands separator to place.
+  const whole = units < 1000 ? String(units) : units.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const amount = `${whole}.${pad2(abs % 100)}`;
   const sign = negative ? '-' : '';
   if (currency === 'USD') return `${sign}$${amount}`;
