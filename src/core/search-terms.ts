@@ -10,6 +10,13 @@
  *
  * A search word matches a record when one of the record's terms begins with
  * it ("ech" finds "Echo"); "111-2222" is the words "111" and "2222".
+ *
+ * ISO dates and instants in those texts ("Watched 2026-12-01T14:03:00Z", a key
+ * ending in its instant) are not search words: they are UTC fragments ("01t14",
+ * "00z") that do not match the day and time the owner sees in their own time
+ * zone, dates have the records browser's date filter, and they were about half
+ * of a viewing record's terms, each one more index entry to write (the
+ * `*searchTerms` index is the largest cost of a big import's writes).
  */
 import type { StreamDefinition } from '../connectors/types';
 
@@ -22,6 +29,8 @@ export const MAX_TERM_LENGTH = 32;
 
 const SPLIT = /[^\p{L}\p{N}]+/u;
 const MARKS = /\p{M}+/gu;
+/** `2026-12-01`, `2026-12-01T14:03:00.123Z`, `2026-12-01 14:03:00+01:00`. */
+const ISO_DATE_TIME = /\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g;
 
 /** Lower-cased words of `text`, accents folded ("Café" → "cafe"), in order, repeats kept. */
 export function wordsOf(text: string): string[] {
@@ -52,7 +61,7 @@ export function searchTermsOf(stream: Pick<StreamDefinition, 'describe' | 'prese
   }
   const terms = new Set<string>();
   for (const text of texts) {
-    for (const word of wordsOf(text)) {
+    for (const word of wordsOf(text.replace(ISO_DATE_TIME, ' '))) {
       terms.add(word);
       if (terms.size >= MAX_TERMS) return [...terms];
     }

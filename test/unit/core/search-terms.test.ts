@@ -23,6 +23,15 @@ describe('search terms', () => {
     expect(searchTermsOf(undefined, {}, Array.from({ length: 80 }, (_, i) => `w${i}`).join(' '))).toHaveLength(MAX_TERMS);
   });
 
+  it('leave out ISO dates and instants (UTC fragments the owner never sees), keeping the words around them', () => {
+    const stream = {
+      describe: (data: Record<string, unknown>) => `${String(data.title)} · Watched ${String(data.at)}`,
+      present: (data: Record<string, unknown>) => ({ title: String(data.title), facts: [`Watched ${String(data.at)}`, 'Ordered on 2023-05-01'] }),
+    } as unknown as StreamDefinition;
+    expect(searchTermsOf(stream, { title: 'Big Man 2', at: '2026-12-01T14:03:00.123Z' }, 'dQw4w9WgXcQ@2026-12-01T14:03:00Z')).toEqual(['dqw4w9wgxcq', 'big', 'man', '2', 'watched', 'ordered', 'on']);
+    expect(searchTermsOf(undefined, {}, 'at 2026-12-01 14:03:00+01:00 and 2026-12-01 and 111-2222')).toEqual(['at', 'and', '111', '2222']);
+  });
+
   it('match a search word by a term’s beginning, each word a bit', () => {
     expect(queryWords('  Echo  DOT echo ')).toEqual(['echo', 'dot']);
     expect(termMask(['ech', 'dot', 'zzz'], ['echo', 'dot', '3rd'])).toBe(0b011);
