@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { FileChooser, Locator, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AMAZON_EXPORT_CSV, amazonExportCsvBytes, expectations } from '../fixtures/amazon';
 import { browseAmazon } from './pages/amazon-site';
@@ -49,6 +49,10 @@ describe('first impressions', () => {
   it('the dashboard: first run, the drop zone by keyboard and by drag and drop, quiet months, a refusal, a connection with its records, the server address check', async () => {
     const dashboard = await DashboardPage.open(session);
     const page = dashboard.page;
+    // Listen for file pickers from the start: Playwright turns on Chromium's picker interception
+    // without waiting for it, so a listener added just before the key press can miss the picker.
+    const pickers: FileChooser[] = [];
+    page.on('filechooser', (picker) => pickers.push(picker));
     // First run: panels that make sense with no data.
     await page.getByText('No connections yet.').waitFor();
     await shot(page, 'first-run');
@@ -77,9 +81,9 @@ describe('first impressions', () => {
     expect(await page.evaluate(() => document.body.dataset.pickerAsked)).toBe('1');
     await page.evaluate(() => (window as unknown as { releasePicker(): void }).releasePicker());
     // …and Enter opens the real one. An empty file is refused.
-    const chooser = page.waitForEvent('filechooser', { timeout: 5000 });
     await page.keyboard.press('Enter');
-    await (await chooser).setFiles({ name: 'Retail.OrderHistory.1.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+    await expect.poll(() => pickers.length, { timeout: 5000 }).toBe(1);
+    await pickers[0]!.setFiles({ name: 'Retail.OrderHistory.1.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
 
     // A refusal: what to do next, in the error style.
     const refusal = page.getByTestId('import-error');
