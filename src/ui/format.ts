@@ -44,6 +44,18 @@ export function formatDay(time: string): string {
   return `${MONTHS[Number(match[2]) - 1] ?? match[2]} ${Number(match[3])}, ${match[1]}`;
 }
 
+/**
+ * A record's day as the owner lives it: a bare day as written, an instant
+ * ("2024-03-02T01:30:00Z") on the owner's own calendar (Mar 1 in Los Angeles),
+ * so the Date column agrees with the times shown beside it.
+ */
+export function formatEventDay(eventTime: string): string {
+  if (!/T\d{2}:\d{2}/.test(eventTime)) return formatDay(eventTime);
+  const date = new Date(eventTime);
+  if (Number.isNaN(date.getTime())) return formatDay(eventTime);
+  return formatDay(`${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`);
+}
+
 export function formatWindow(start: string, end: string): string {
   return start.slice(0, 10) === end.slice(0, 10) ? formatDay(start) : `${formatDay(start)} – ${formatDay(end)}`;
 }
@@ -128,8 +140,7 @@ export function relativeTime(at: string, now = new Date().toISOString()): string
 export function formatMoment(at: string): string {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return at;
-  const local = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
-  return `${formatDay(local)}, ${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  return `${formatEventDay(at)}, ${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }
 
 /** "1 order" / "3 orders" from a count and its two nouns. */

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
-import { factsInWords, formatDay, methodTag, shorten } from '../format';
+import { factsInWords, formatEventDay, methodTag, shorten } from '../format';
 import { probablePairNote } from '../probable-words';
 
 type LabelledRecord = ResponseOf<'records.query'>['records'][number];
@@ -51,7 +51,7 @@ function side(record: LabelledRecord) {
       ))}
       {shorten(record.view.title, 80)}
       {record.view.facts.length > 0 && ` · ${factsInWords(record.view.facts)}`}
-      {!record.view.facts.length && record.eventTime && ` · ${formatDay(record.eventTime)}`}
+      {!record.view.facts.length && record.eventTime && ` · ${formatEventDay(record.eventTime)}`}
     </span>
   );
 }

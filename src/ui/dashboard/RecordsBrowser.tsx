@@ -7,7 +7,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { send, type ResponseOf } from '../../messages/client';
 import type { AcquisitionBatch } from '../../core/model';
-import { capitalise, countsInNouns, datesInWords, factsInWords, formatDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
+import { capitalise, countsInNouns, datesInWords, factsInWords, formatEventDay, formatFieldValue, formatMoment, joinWithOr, methodLabel, methodSource, methodTag, plural, fieldDifference, shorten } from '../format';
 import { searchWords, type MethodFilter } from '../records-filter';
 import { batchSource } from './Receipts';
 import { PROBABLE_STYLE, ProbablePair } from './ProbablePairs';
@@ -254,7 +254,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
               </thead>
               <tbody>
                 {rows.map((record) => {
-                  const date = record.eventTime ? formatDay(record.eventTime) : 'Date unknown';
+                  const date = record.eventTime ? formatEventDay(record.eventTime) : 'Date unknown';
                   const parts = record.parts ?? [];
                   const shown = parts.filter((part, index) => index < PARTS_SHOWN || (searching && onPage.has(idOf(part))));
                   const partNouns = parts[0] ? words(parts[0].stream) : undefined;
@@ -342,7 +342,7 @@ export function RecordsBrowser(props: { connectionId: string; refreshKey: number
 /** "Item · Feb 3, 2019 · 1 × $49.99" under the panel's title; the kind is left out when the title already says it ("Order 112-…"). */
 function panelFacts(record: LabelledRecord, noun: string): string {
   const kind = record.view.title.toLowerCase().startsWith(noun.toLowerCase()) ? [] : [capitalise(noun)];
-  return [...kind, record.eventTime ? formatDay(record.eventTime) : 'Date unknown', ...record.view.facts.map(datesInWords)].join(' · ');
+  return [...kind, record.eventTime ? formatEventDay(record.eventTime) : 'Date unknown', ...record.view.facts.map(datesInWords)].join(' · ');
 }
 
 /**

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchHistoryStream } from '../../../src/connectors/youtube/streams';
 import { viewingActivityStream } from '../../../src/connectors/netflix/streams';
-import { factsInWords, formatFieldValue } from '../../../src/ui/format';
+import { factsInWords, formatEventDay, formatFieldValue } from '../../../src/ui/format';
 
 const zone = process.env.TZ;
 beforeAll(() => {
@@ -34,5 +34,18 @@ describe('Netflix viewings in the records browser', () => {
     expect(factsInWords(viewingActivityStream.present!(viewing).facts)).toBe('Profile Dana · Watched 47 min');
     expect(viewingActivityStream.fieldLabels?.watched_at).toBe('Started at');
     expect(formatFieldValue(viewing.watched_at)).toBe('Mar 1, 2024, 15:30');
+  });
+});
+
+describe('the Date column', () => {
+  it('shows an instant on the owner’s calendar and a bare day as written', () => {
+    // 01:30 UTC on Mar 2 is the evening of Mar 1 in Los Angeles: the day beside "Mar 1, 2024, 17:30".
+    expect(formatEventDay('2024-03-02T01:30:00Z')).toBe('Mar 1, 2024');
+    expect(formatFieldValue('2024-03-02T01:30:00Z')).toBe('Mar 1, 2024, 17:30');
+    // A page's local midnight, written with its offset, stays on its own day.
+    expect(formatEventDay('2026-03-12T00:00:00-07:00')).toBe('Mar 12, 2026');
+    // A day has no zone to convert.
+    expect(formatEventDay('2024-03-02')).toBe('Mar 2, 2024');
+    expect(formatEventDay('not a date')).toBe('not a date');
   });
 });
