@@ -58,8 +58,29 @@ interface VisibleIndex {
 
 /** A character `cleanText` keeps (it drops whitespace, no-break and zero-width spaces and direction marks). */
 const HAS_TEXT_RE = /[^\s\u00a0\u200b\u200e\u200f]/;
+/**
+ * `HAS_TEXT_RE.test(value)`, with the common cases decided by hand: most
+ * text nodes are the ASCII spaces and line breaks between tags, and a test
+ * of the expression on each costs as much as reading it.
+ */
+function hasText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 32 || (code >= 9 && code <= 13)) continue;
+    return code < 128 || HAS_TEXT_RE.test(value.slice(i));
+  }
+  return false;
+}
+
 /** What `cleanText` would change: space other than single inner spaces, or zero-width spaces and direction marks. */
 const UNCLEAN_RE = /[^\S ]|[\u200b\u200e\u200f]|  |^ | $/;
+
+/** `Array.from(list)`, by index: the iterator `Array.from` takes costs as much again per element as the query. */
+function elementsOf(list: ArrayLike<Element>): Element[] {
+  const elements = new Array<Element>(list.length);
+  for (let i = 0; i < list.length; i++) elements[i] = list[i] as Element;
+  return elements;
+}
 
 /** The first index in `[0, keys.length)` whose key is above `bound` (keys ascend). */
 function firstAbove(keys: number[], bound: number): number {
@@ -74,12 +95,27 @@ function firstAbove(keys: number[], bound: number): number {
 }
 
 /** The number of `el`'s last descendant in `index` (its own when it has none). */
-function lastOf(index: VisibleIndex, el: Element, number: number): number {
+function lastOf(index: VisibleIndex, el: Element): number {
   let last = index.lasts.get(el);
   if (last === undefined) {
-    let deepest = el;
-    for (let child = el.lastElementChild; child; child = child.lastElementChild) deepest = child;
-    last = deepest === el ? number : (index.numbers.get(deepest) as number);
+    // One before the first element after the subtree: a sibling is usually a step away, the deepest last child several.
+    // The ancestors climbed on the way (each its parent's last child) end where `el` does.
+    const climbed: Element[] = [];
+    last = index.numbers.size - 1;
+    for (let p: Element | null = el; p && p !== index.root; p = p.parentElement) {
+      const known = index.lasts.get(p);
+      if (known !== undefined) {
+        last = known;
+        break;
+      }
+      climbed.push(p);
+      const next = p.nextElementSibling;
+      if (next) {
+        last = (index.numbers.get(next) as number) - 1;
+        break;
+      }
+    }
+    for (const p of climbed) index.lasts.set(p, last);
     index.lasts.set(el, last);
   }
   return last;
@@ -122,12 +158,12 @@ function indexVisible(root: Element): VisibleIndex {
   for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
   add(root.querySelectorAll('[hidden]'));
   add(root.querySelectorAll('[aria-hidden="true"]'));
-  add(Array.from(root.querySelectorAll('[style]')).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
+  add(elementsOf(root.querySelectorAll('[style]')).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
   hidden.sort((a, b) => a[0] - b[0]);
   let hiddenEnd = -1;
   for (const [n, el] of hidden) {
     if (n <= hiddenEnd) continue; // inside the previous hidden subtree
-    hiddenEnd = lastOf(index, el, n);
+    hiddenEnd = lastOf(index, el);
     index.hiddenFrom.push(n);
     index.hiddenTo.push(hiddenEnd);
   }
@@ -138,7 +174,7 @@ function indexVisible(root: Element): VisibleIndex {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const value = node.nodeValue as string;
     // Most text nodes are the spaces between tags: `cleanText` would make them empty.
-    if (!HAS_TEXT_RE.test(value)) continue;
+    if (!hasText(value)) continue;
     const el = node.parentNode as Element;
     const n = numbers.get(el) as number;
     while (h < index.hiddenTo.length && (index.hiddenTo[h] as number) < n) h++;
@@ -189,7 +225,7 @@ export function visibleChunks(root: Element, limit = Number.POSITIVE_INFINITY): 
     n = 0;
   }
   const start = firstAbove(index.at, n - 1);
-  const end = firstAbove(index.at, lastOf(index, root, n));
+  const end = firstAbove(index.at, lastOf(index, root));
   return index.chunks.slice(start, Math.min(end, start + limit));
 }
 
@@ -213,25 +249,25 @@ export function visibleText(root: Element | null, max = 2000): string | null {
 export function queryAll(scope: Element, selector: string): Element[] {
   const index = indexed;
   const n = entered(index, scope);
-  if (!index || n === undefined) return Array.from(scope.querySelectorAll(selector));
+  if (!index || n === undefined) return elementsOf(scope.querySelectorAll(selector));
   let query = index.queries.get(selector);
   if (!query) {
     // Each selector of a list on its own (the browser matches a single class or tag much faster than a list), merged in document order.
     const parts = selector.split(',');
     if (parts.length === 1) {
-      const elements = Array.from(index.root.querySelectorAll(selector));
+      const elements = elementsOf(index.root.querySelectorAll(selector));
       query = { elements, keys: elements.map((el) => index.numbers.get(el) as number) };
     } else {
       const found = new Map<number, Element>();
       for (const part of parts) {
-        for (const el of Array.from(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
+        for (const el of elementsOf(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
       }
       const keys = [...found.keys()].sort((a, b) => a - b);
       query = { elements: keys.map((key) => found.get(key) as Element), keys };
     }
     index.queries.set(selector, query);
   }
-  return query.elements.slice(firstAbove(query.keys, n), firstAbove(query.keys, lastOf(index, scope, n)));
+  return query.elements.slice(firstAbove(query.keys, n), firstAbove(query.keys, lastOf(index, scope)));
 }
 
 /** `scope.querySelector(selector)`, from `queryAll`. */
@@ -245,7 +281,7 @@ export function holds(outer: Element, inner: Element): boolean {
   const o = index?.numbers.get(outer);
   const i = index?.numbers.get(inner);
   if (!index || o === undefined || i === undefined) return outer.contains(inner);
-  return o <= i && i <= lastOf(index, outer, o);
+  return o <= i && i <= lastOf(index, outer);
 }
 
 export function isHidden(el: Element): boolean {
