@@ -8,7 +8,7 @@
 import type { AccountHint, CoverageClaim, Observation } from '../../core/model';
 import type { PageCapture } from '../types';
 import { ASIN_IN_PATH_RE, ORDER_ID_IN_TEXT_RE, cleanText, compact, itemKey, orderItemId, parseMoney, type Money } from './util';
-import { holds, isHidden, queryAll, queryFirst, visibleChunks, visibleText, type Chunk } from './page-visible';
+import { elementSet, holds, holdsAny, isHidden, queryAll, queryFirst, visibleChunks, visibleText, type Chunk } from './page-visible';
 
 export { isHidden, queryAll, visibleChunks, visibleText, withVisibleIndex, type Chunk } from './page-visible';
 
@@ -171,17 +171,11 @@ export function findItemInstances(scope: Element, base: LinkBase): ItemInstance[
 
 /** The highest ancestor of `inst` inside `scope` that holds no other item and no header label. */
 export function itemBox(inst: ItemInstance, all: ItemInstance[], scope: Element, stops: Set<Element>): Element {
+  const others = all.filter((other) => other !== inst && other.title !== inst.title).map((other) => other.title);
+  const outside = elementSet([...others, ...stops]);
   let box: Element = inst.title;
   for (let depth = 0, p = inst.title.parentElement; p && p !== scope && depth < 8; depth++, p = p.parentElement) {
-    let clean = true;
-    for (const other of all) {
-      if (other !== inst && other.title !== inst.title && holds(p, other.title)) {
-        clean = false;
-        break;
-      }
-    }
-    if (clean) for (const s of stops) if (holds(p, s)) { clean = false; break; }
-    if (!clean) break;
+    if (holdsAny(p, outside)) break;
     box = p;
   }
   return box;

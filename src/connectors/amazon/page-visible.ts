@@ -284,6 +284,30 @@ export function holds(outer: Element, inner: Element): boolean {
   return o <= i && i <= lastOf(index, outer);
 }
 
+/** Elements that `holdsAny` tests many ancestors against, their numbers looked up once. */
+export interface ElementSet {
+  elements: Element[];
+  numbers: (number | undefined)[];
+}
+
+export function elementSet(elements: Element[]): ElementSet {
+  const index = indexed;
+  return { elements, numbers: elements.map((el) => index?.numbers.get(el)) };
+}
+
+/** `set.elements.some((el) => holds(outer, el))`: an ancestor tested against an item's neighbours is one lookup, not one per neighbour. */
+export function holdsAny(outer: Element, set: ElementSet): boolean {
+  const index = indexed;
+  const o = index?.numbers.get(outer);
+  const last = index && o !== undefined ? lastOf(index, outer) : undefined;
+  for (let i = 0; i < set.elements.length; i++) {
+    const n = set.numbers[i];
+    const inside = last !== undefined && n !== undefined ? (o as number) <= n && n <= last : outer.contains(set.elements[i] as Element);
+    if (inside) return true;
+  }
+  return false;
+}
+
 export function isHidden(el: Element): boolean {
   if (enteredBelowRoot(el)) return (indexed as VisibleIndex).rootHidden;
   return el.closest(HIDDEN_SELECTOR) !== null;
