@@ -92,6 +92,11 @@ const AMAZON_HOST_RE = /(^|\.)amazon\.[a-z.]+$/i;
  */
 const PLAIN_PATH_RE = /^\/[\w\-~!$&'()*+,;=:@/.]*(?=[?#]|$)/;
 
+/** `ASIN_SEGMENT_RE` finds a segment in `href` once the URL parser drops its tabs and line breaks (a copy only for an href that has them). */
+function hasAsinSegment(href: string): boolean {
+  return ASIN_SEGMENT_RE.test(href) || (/[\t\n\r]/.test(href) && ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, '')));
+}
+
 /** What reading links and building URLs asks of the page's URL, once per page (its getters are DOM calls). */
 export interface LinkBase {
   url: URL;
@@ -109,7 +114,7 @@ export function linkBase(url: URL): LinkBase {
 export function asinOfAnchor(a: Element, base: LinkBase): string | null {
   const href = a.getAttribute('href');
   // Most links on the page lead nowhere near a product: no URL is parsed for them.
-  if (href && !base.hasSegment && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, ''))) return null;
+  if (href && !base.hasSegment && !hasAsinSegment(href)) return null;
   // Amazon's own relative links: the path is the link's, read without parsing a URL (the dearest step per link).
   const plain = href && href[1] !== '/' ? PLAIN_PATH_RE.exec(href)?.[0] : undefined;
   if (plain !== undefined && !plain.includes('/.')) return base.onAmazon ? (ASIN_IN_PATH_RE.exec(plain)?.[1] ?? null) : null;
