@@ -19,6 +19,7 @@ import {
   isHidden,
   labelled,
   layoutUnrecognized,
+  linkBase,
   statusOf,
   toObservations,
   visibleChunks,
@@ -85,10 +86,11 @@ export function extractDetail(doc: Document, url: URL, marketplace: string | nul
     if (el) labels.add(el);
   }
 
+  const link = linkBase(url);
   const scopes = Array.from(doc.querySelectorAll('[data-component="purchasedItems"]')).filter((el) => !isHidden(el));
   const items: RawItem[] = [];
   for (const scope of scopes.length > 0 ? scopes : [body]) {
-    for (const item of extractItems(scope, url, labels)) {
+    for (const item of extractItems(scope, link, labels)) {
       const same = items.find((i) => i.key === item.key);
       if (!same) items.push(item);
       else same.quantity = same.quantity !== null && item.quantity !== null ? same.quantity + item.quantity : null;
@@ -103,7 +105,7 @@ export function extractDetail(doc: Document, url: URL, marketplace: string | nul
       status: statusOf(body, []),
       recipient,
       payment,
-      url: detailUrl(url, id),
+      url: detailUrl(link, id),
       items,
     },
     marketplace,

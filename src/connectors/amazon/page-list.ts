@@ -20,11 +20,13 @@ import {
   isHidden,
   labelled,
   layoutUnrecognized,
+  linkBase,
   queryAll,
   resolveHref,
   statusOf,
   toObservations,
   visibleChunks,
+  type LinkBase,
   type OrderRead,
 } from './page-read';
 
@@ -78,7 +80,7 @@ function findCards(body: Element): Map<Element, string> {
   return cards;
 }
 
-function readCard(card: Element, id: string, base: URL, marketplace: string | null, warnings: BatchWarning[]): OrderRead {
+function readCard(card: Element, id: string, base: LinkBase, marketplace: string | null, warnings: BatchWarning[]): OrderRead {
   const chunks = visibleChunks(card);
   const labels = new Set<Element>();
   const day = labelled(chunks, PLACED_RE, parseMonthDate, labels);
@@ -133,7 +135,8 @@ export function extractList(doc: Document, url: URL, marketplace: string | null,
   const body = doc.body ?? doc.documentElement;
   const warnings: BatchWarning[] = [];
   const cards = findCards(body);
-  const reads = [...cards].map(([card, id]) => readCard(card, id, url, marketplace, warnings));
+  const link = linkBase(url);
+  const reads = [...cards].map(([card, id]) => readCard(card, id, link, marketplace, warnings));
 
   const filter = url.searchParams.get('timeFilter') ?? url.searchParams.get('orderFilter');
   const year = /^year-(\d{4})$/.exec(filter ?? '')?.[1] ?? null;

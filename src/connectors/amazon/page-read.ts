@@ -8,7 +8,7 @@
 import type { AccountHint, CoverageClaim, Observation } from '../../core/model';
 import type { PageCapture } from '../types';
 import { ASIN_IN_PATH_RE, ORDER_ID_IN_TEXT_RE, cleanText, compact, itemKey, orderItemId, parseMoney, type Money } from './util';
-import { holds, isHidden, queryAll, queryFirst, visibleChunks, visibleText, type Chunk } from './page-visible';
+import { elementSet, holds, holdsAny, isHidden, queryAll, queryFirst, visibleChunks, visibleText, type Chunk } from './page-visible';
 
 export { isHidden, queryAll, visibleChunks, visibleText, withVisibleIndex, type Chunk } from './page-visible';
 
@@ -83,13 +83,43 @@ export function resolveHref(href: string | null, base: URL): URL | null {
  */
 const ASIN_SEGMENT_RE = /(?:dp|product|d)[/\\]/;
 
-/** `baseHasSegment`: `ASIN_SEGMENT_RE` finds a segment in `base`'s path (asked once per page by callers reading many links). */
-export function asinOfAnchor(a: Element, base: URL, baseHasSegment = ASIN_SEGMENT_RE.test(base.pathname)): string | null {
+const AMAZON_HOST_RE = /(^|\.)amazon\.[a-z.]+$/i;
+
+/**
+ * A path on the page's own host that the URL parser keeps as written: only
+ * characters it never encodes or rewrites, and no segment starting with a
+ * dot (`.` and `..` are resolved away). Amazon writes its product links so.
+ */
+const PLAIN_PATH_RE = /^\/[\w\-~!$&'()*+,;=:@/.]*(?=[?#]|$)/;
+
+/** `ASIN_SEGMENT_RE` finds a segment in `href` once the URL parser drops its tabs and line breaks (a copy only for an href that has them). */
+function hasAsinSegment(href: string): boolean {
+  return ASIN_SEGMENT_RE.test(href) || (/[\t\n\r]/.test(href) && ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, '')));
+}
+
+/** What reading links and building URLs asks of the page's URL, once per page (its getters are DOM calls). */
+export interface LinkBase {
+  url: URL;
+  origin: string;
+  /** `ASIN_SEGMENT_RE` finds a segment in the page's path. */
+  hasSegment: boolean;
+  /** The page is on an Amazon host, as a link relative to it is. */
+  onAmazon: boolean;
+}
+
+export function linkBase(url: URL): LinkBase {
+  return { url, origin: url.origin, hasSegment: ASIN_SEGMENT_RE.test(url.pathname), onAmazon: AMAZON_HOST_RE.test(url.hostname) };
+}
+
+export function asinOfAnchor(a: Element, base: LinkBase): string | null {
   const href = a.getAttribute('href');
   // Most links on the page lead nowhere near a product: no URL is parsed for them.
-  if (href && !baseHasSegment && !ASIN_SEGMENT_RE.test(href.replace(/[\t\n\r]/g, ''))) return null;
-  const u = resolveHref(href, base);
-  if (!u || !/(^|\.)amazon\.[a-z.]+$/i.test(u.hostname)) return null;
+  if (href && !base.hasSegment && !hasAsinSegment(href)) return null;
+  // Amazon's own relative links: the path is the link's, read without parsing a URL (the dearest step per link).
+  const plain = href && href[1] !== '/' ? PLAIN_PATH_RE.exec(href)?.[0] : undefined;
+  if (plain !== undefined && !plain.includes('/.')) return base.onAmazon ? (ASIN_IN_PATH_RE.exec(plain)?.[1] ?? null) : null;
+  const u = resolveHref(href, base.url);
+  if (!u || !AMAZON_HOST_RE.test(u.hostname)) return null;
   return ASIN_IN_PATH_RE.exec(u.pathname)?.[1] ?? null;
 }
 
@@ -110,14 +140,13 @@ export interface ItemInstance {
   name: string | null;
 }
 
-export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
+export function findItemInstances(scope: Element, base: LinkBase): ItemInstance[] {
   const instances: ItemInstance[] = [];
   const titled = new Set<string>();
   const imageOnly = new Map<string, Element>();
   const asinAnchors: Element[] = [];
-  const baseHasSegment = ASIN_SEGMENT_RE.test(base.pathname);
   for (const a of queryAll(scope, 'a[href]')) {
-    const asin = asinOfAnchor(a, base, baseHasSegment);
+    const asin = asinOfAnchor(a, base);
     if (!asin || isHidden(a)) continue;
     asinAnchors.push(a);
     const name = visibleText(a, 2000);
@@ -147,17 +176,11 @@ export function findItemInstances(scope: Element, base: URL): ItemInstance[] {
 
 /** The highest ancestor of `inst` inside `scope` that holds no other item and no header label. */
 export function itemBox(inst: ItemInstance, all: ItemInstance[], scope: Element, stops: Set<Element>): Element {
+  const others = all.filter((other) => other !== inst && other.title !== inst.title).map((other) => other.title);
+  const outside = elementSet([...others, ...stops]);
   let box: Element = inst.title;
   for (let depth = 0, p = inst.title.parentElement; p && p !== scope && depth < 8; depth++, p = p.parentElement) {
-    let clean = true;
-    for (const other of all) {
-      if (other !== inst && other.title !== inst.title && holds(p, other.title)) {
-        clean = false;
-        break;
-      }
-    }
-    if (clean) for (const s of stops) if (holds(p, s)) { clean = false; break; }
-    if (!clean) break;
+    if (holdsAny(p, outside)) break;
     box = p;
   }
   return box;
@@ -200,7 +223,7 @@ export function readItemDetails(box: Element): { price: Money | null; quantity: 
   return { price, quantity, seller };
 }
 
-export function extractItems(scope: Element, base: URL, stops: Set<Element>): RawItem[] {
+export function extractItems(scope: Element, base: LinkBase, stops: Set<Element>): RawItem[] {
   const instances = findItemInstances(scope, base);
   const byKey = new Map<string, RawItem & { quantities: (number | null)[] }>();
   for (const inst of instances) {
@@ -305,7 +328,7 @@ export function buildOrder(
   return { order, items: itemRecords, day };
 }
 
-export function detailUrl(base: URL, id: string): string {
+export function detailUrl(base: LinkBase, id: string): string {
   return `${base.origin}/gp/your-account/order-details?orderID=${encodeURIComponent(id)}`;
 }
 

@@ -6,7 +6,7 @@
  *
  * DOM calls are the cost here (3–4× dearer in the content script's isolated
  * world than in the page's), so the read uses the browser's bulk lookups:
- * one list of all elements numbers them in document order, the hidden ones
+ * one walk over all elements numbers them in document order, the hidden ones
  * come from selector queries, and a text-only TreeWalker visits text nodes;
  * which text is hidden, and what lies inside what, is then arithmetic on
  * those numbers.
@@ -43,8 +43,15 @@ interface VisibleIndex {
   chunks: Chunk[];
   /** Each chunk's element's number (ascending with the chunks). */
   at: number[];
-  /** Every element under the root numbered in document order (the root 0). */
-  numbers: Map<Element, number>;
+  /**
+   * Every element under the root numbered in document order (the root 0, the
+   * last `count`): in this map, or, for an extraction's index, on the
+   * elements themselves (`numberOf`).
+   */
+  numbers: Map<Element, number> | null;
+  /** What an element's number kept on it is above (see `NUMBER`). */
+  base: number;
+  count: number;
   /** The outermost hidden subtrees under the root: numbers `hiddenFrom[i]` to `hiddenTo[i]`, ascending. */
   hiddenFrom: number[];
   hiddenTo: number[];
@@ -56,10 +63,51 @@ interface VisibleIndex {
   queries: Map<string, { elements: Element[]; keys: number[] }>;
 }
 
+/**
+ * Where an extraction's index keeps element numbers: on the elements, under a
+ * symbol only this script's world sees, since a map of every element costs
+ * as much again as the walk that numbers them. Each extraction adds a base
+ * above every earlier one's, so a number left from an earlier extraction
+ * reads as none. Reads inside an extraction (`visibleChunks` of an element
+ * outside it) use a map, so as not to renumber its elements.
+ */
+const NUMBER = Symbol('gleaner number');
+type Numbered = Element & { [NUMBER]?: number };
+/** More elements than a page holds. */
+const NUMBER_SPAN = 2 ** 25;
+let lastBase = 0;
+
+function numberOf(index: VisibleIndex, el: Element): number | undefined {
+  if (index.numbers) return index.numbers.get(el);
+  const kept = (el as Numbered)[NUMBER];
+  return kept !== undefined && kept >= index.base ? kept - index.base : undefined;
+}
+
 /** A character `cleanText` keeps (it drops whitespace, no-break and zero-width spaces and direction marks). */
 const HAS_TEXT_RE = /[^\s\u00a0\u200b\u200e\u200f]/;
+/**
+ * `HAS_TEXT_RE.test(value)`, with the common cases decided by hand: most
+ * text nodes are the ASCII spaces and line breaks between tags, and a test
+ * of the expression on each costs as much as reading it.
+ */
+function hasText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 32 || (code >= 9 && code <= 13)) continue;
+    return code < 128 || HAS_TEXT_RE.test(value.slice(i));
+  }
+  return false;
+}
+
 /** What `cleanText` would change: space other than single inner spaces, or zero-width spaces and direction marks. */
 const UNCLEAN_RE = /[^\S ]|[\u200b\u200e\u200f]|  |^ | $/;
+
+/** `Array.from(list)`, by index: the iterator `Array.from` takes costs as much again per element as the query. */
+function elementsOf(list: ArrayLike<Element>): Element[] {
+  const elements = new Array<Element>(list.length);
+  for (let i = 0; i < list.length; i++) elements[i] = list[i] as Element;
+  return elements;
+}
 
 /** The first index in `[0, keys.length)` whose key is above `bound` (keys ascend). */
 function firstAbove(keys: number[], bound: number): number {
@@ -74,12 +122,27 @@ function firstAbove(keys: number[], bound: number): number {
 }
 
 /** The number of `el`'s last descendant in `index` (its own when it has none). */
-function lastOf(index: VisibleIndex, el: Element, number: number): number {
+function lastOf(index: VisibleIndex, el: Element): number {
   let last = index.lasts.get(el);
   if (last === undefined) {
-    let deepest = el;
-    for (let child = el.lastElementChild; child; child = child.lastElementChild) deepest = child;
-    last = deepest === el ? number : (index.numbers.get(deepest) as number);
+    // One before the first element after the subtree: a sibling is usually a step away, the deepest last child several.
+    // The ancestors climbed on the way (each its parent's last child) end where `el` does.
+    const climbed: Element[] = [];
+    last = index.count;
+    for (let p: Element | null = el; p && p !== index.root; p = p.parentElement) {
+      const known = index.lasts.get(p);
+      if (known !== undefined) {
+        last = known;
+        break;
+      }
+      climbed.push(p);
+      const next = p.nextElementSibling;
+      if (next) {
+        last = (numberOf(index, next) as number) - 1;
+        break;
+      }
+    }
+    for (const p of climbed) index.lasts.set(p, last);
     index.lasts.set(el, last);
   }
   return last;
@@ -96,16 +159,26 @@ function inHidden(index: VisibleIndex, n: number): boolean {
  * its parent element, leaving out text inside hidden elements (`root`
  * itself is not checked).
  */
-function indexVisible(root: Element): VisibleIndex {
-  const numbers = new Map<Element, number>([[root, 0]]);
+function indexVisible(root: Element, keepOnElements = false): VisibleIndex {
   const elements = root.ownerDocument.createTreeWalker(root, SHOW_ELEMENT);
   let count = 0;
-  for (let el = elements.nextNode(); el; el = elements.nextNode()) numbers.set(el as Element, ++count);
+  let numbers: Map<Element, number> | null = null;
+  let base = 0;
+  if (keepOnElements && lastBase + 2 * NUMBER_SPAN < Number.MAX_SAFE_INTEGER) {
+    base = lastBase += NUMBER_SPAN;
+    (root as Numbered)[NUMBER] = base;
+    for (let el = elements.nextNode(); el; el = elements.nextNode()) (el as Numbered)[NUMBER] = base + ++count;
+  } else {
+    numbers = new Map<Element, number>([[root, 0]]);
+    for (let el = elements.nextNode(); el; el = elements.nextNode()) numbers.set(el as Element, ++count);
+  }
   const index: VisibleIndex = {
     root,
     chunks: [],
     at: [],
     numbers,
+    base,
+    count,
     hiddenFrom: [],
     hiddenTo: [],
     lasts: new Map(),
@@ -116,18 +189,18 @@ function indexVisible(root: Element): VisibleIndex {
   // The browser's own lookups (single classes and tags are its fast paths), not one query of the whole selector list.
   const hidden: [number, Element][] = [];
   const add = (list: ArrayLike<Element>) => {
-    for (let i = 0; i < list.length; i++) hidden.push([numbers.get(list[i] as Element) as number, list[i] as Element]);
+    for (let i = 0; i < list.length; i++) hidden.push([numberOf(index, list[i] as Element) as number, list[i] as Element]);
   };
   for (const tag of HIDDEN_TAGS) add(root.getElementsByTagName(tag));
   for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
   add(root.querySelectorAll('[hidden]'));
   add(root.querySelectorAll('[aria-hidden="true"]'));
-  add(Array.from(root.querySelectorAll('[style]')).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
+  add(elementsOf(root.querySelectorAll('[style]')).filter((el) => STYLE_HIDDEN_RE.test(el.getAttribute('style') ?? '')));
   hidden.sort((a, b) => a[0] - b[0]);
   let hiddenEnd = -1;
   for (const [n, el] of hidden) {
     if (n <= hiddenEnd) continue; // inside the previous hidden subtree
-    hiddenEnd = lastOf(index, el, n);
+    hiddenEnd = lastOf(index, el);
     index.hiddenFrom.push(n);
     index.hiddenTo.push(hiddenEnd);
   }
@@ -138,9 +211,9 @@ function indexVisible(root: Element): VisibleIndex {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const value = node.nodeValue as string;
     // Most text nodes are the spaces between tags: `cleanText` would make them empty.
-    if (!HAS_TEXT_RE.test(value)) continue;
+    if (!hasText(value)) continue;
     const el = node.parentNode as Element;
-    const n = numbers.get(el) as number;
+    const n = numberOf(index, el) as number;
     while (h < index.hiddenTo.length && (index.hiddenTo[h] as number) < n) h++;
     if (h < index.hiddenFrom.length && (index.hiddenFrom[h] as number) <= n) continue;
     // Most pieces are clean already: `cleanText`'s replace is the walk's dearest step.
@@ -161,7 +234,7 @@ let indexed: VisibleIndex | undefined;
 
 /** Runs `read` with `root`'s visible text read once up front. */
 export function withVisibleIndex<T>(root: Element, read: () => T): T {
-  indexed = indexVisible(root);
+  indexed = indexVisible(root, true);
   try {
     return read();
   } finally {
@@ -171,7 +244,7 @@ export function withVisibleIndex<T>(root: Element, read: () => T): T {
 
 /** `el`'s number when it lies under the root outside hidden subtrees (the root itself included). */
 function entered(index: VisibleIndex | undefined, el: Element): number | undefined {
-  const n = index?.numbers.get(el);
+  const n = index && numberOf(index, el);
   return n !== undefined && !inHidden(index as VisibleIndex, n) ? n : undefined;
 }
 
@@ -189,7 +262,7 @@ export function visibleChunks(root: Element, limit = Number.POSITIVE_INFINITY): 
     n = 0;
   }
   const start = firstAbove(index.at, n - 1);
-  const end = firstAbove(index.at, lastOf(index, root, n));
+  const end = firstAbove(index.at, lastOf(index, root));
   return index.chunks.slice(start, Math.min(end, start + limit));
 }
 
@@ -213,25 +286,25 @@ export function visibleText(root: Element | null, max = 2000): string | null {
 export function queryAll(scope: Element, selector: string): Element[] {
   const index = indexed;
   const n = entered(index, scope);
-  if (!index || n === undefined) return Array.from(scope.querySelectorAll(selector));
+  if (!index || n === undefined) return elementsOf(scope.querySelectorAll(selector));
   let query = index.queries.get(selector);
   if (!query) {
     // Each selector of a list on its own (the browser matches a single class or tag much faster than a list), merged in document order.
     const parts = selector.split(',');
     if (parts.length === 1) {
-      const elements = Array.from(index.root.querySelectorAll(selector));
-      query = { elements, keys: elements.map((el) => index.numbers.get(el) as number) };
+      const elements = elementsOf(index.root.querySelectorAll(selector));
+      query = { elements, keys: elements.map((el) => numberOf(index, el) as number) };
     } else {
       const found = new Map<number, Element>();
       for (const part of parts) {
-        for (const el of Array.from(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
+        for (const el of elementsOf(index.root.querySelectorAll(part))) found.set(numberOf(index, el) as number, el);
       }
       const keys = [...found.keys()].sort((a, b) => a - b);
       query = { elements: keys.map((key) => found.get(key) as Element), keys };
     }
     index.queries.set(selector, query);
   }
-  return query.elements.slice(firstAbove(query.keys, n), firstAbove(query.keys, lastOf(index, scope, n)));
+  return query.elements.slice(firstAbove(query.keys, n), firstAbove(query.keys, lastOf(index, scope)));
 }
 
 /** `scope.querySelector(selector)`, from `queryAll`. */
@@ -242,10 +315,34 @@ export function queryFirst(scope: Element, selector: string): Element | null {
 /** `outer.contains(inner)`, from the numbers when both lie under the root. */
 export function holds(outer: Element, inner: Element): boolean {
   const index = indexed;
-  const o = index?.numbers.get(outer);
-  const i = index?.numbers.get(inner);
+  const o = index && numberOf(index, outer);
+  const i = index && numberOf(index, inner);
   if (!index || o === undefined || i === undefined) return outer.contains(inner);
-  return o <= i && i <= lastOf(index, outer, o);
+  return o <= i && i <= lastOf(index, outer);
+}
+
+/** Elements that `holdsAny` tests many ancestors against, their numbers looked up once. */
+export interface ElementSet {
+  elements: Element[];
+  numbers: (number | undefined)[];
+}
+
+export function elementSet(elements: Element[]): ElementSet {
+  const index = indexed;
+  return { elements, numbers: elements.map((el) => index && numberOf(index, el)) };
+}
+
+/** `set.elements.some((el) => holds(outer, el))`: an ancestor tested against an item's neighbours is one lookup, not one per neighbour. */
+export function holdsAny(outer: Element, set: ElementSet): boolean {
+  const index = indexed;
+  const o = index && numberOf(index, outer);
+  const last = index && o !== undefined ? lastOf(index, outer) : undefined;
+  for (let i = 0; i < set.elements.length; i++) {
+    const n = set.numbers[i];
+    const inside = last !== undefined && n !== undefined ? (o as number) <= n && n <= last : outer.contains(set.elements[i] as Element);
+    if (inside) return true;
+  }
+  return false;
 }
 
 export function isHidden(el: Element): boolean {

@@ -485,6 +485,23 @@ describe('robustness', () => {
     expect(ms).toBeLessThan(3000);
   });
 
+  it('reads a page changed since its last extraction as a fresh copy of it', () => {
+    const change = (doc: Document) => {
+      const cards = Array.from(doc.querySelectorAll('.order-card'));
+      cards[0]?.remove();
+      cards[2]?.insertAdjacentHTML('afterbegin', '<div class="a-popover-preload"><span>Order placed</span><span>March 3, 2020</span></div>');
+      if (cards[1]) cards[3]?.after(cards[1]);
+    };
+    const { doc, url } = loadPage('orders-2024-dana.html');
+    amazonPageExtractor.extract(doc, url);
+    change(doc);
+    const again = amazonPageExtractor.extract(doc, url);
+    const fresh = loadPage('orders-2024-dana.html');
+    change(fresh.doc);
+    expect(again).toEqual(amazonPageExtractor.extract(fresh.doc, fresh.url));
+    expect(ids(again.observations)).toHaveLength(3);
+  });
+
   it('extracts every fixture without throwing', () => {
     for (const name of AMAZON_PAGE_FIXTURES) {
       const cap = extract(name);
