@@ -127,25 +127,19 @@ function recipientOf(address: string | null): string | null {
   return first && first.length <= 200 ? first : null;
 }
 
-/**
- * A 53-bit hash of a row's cells (two FNV-1a-style lanes), cheap to keep per order. Every row is hashed,
- * so it takes two characters per step; each cell ends with its length, so cells cannot shift into each other.
- */
+/** A 53-bit hash of a row's cells (two FNV-1a passes), cheap to keep per order. */
 function rowHash(cells: string[], width: number): number {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ width;
   for (let c = 0; c < width; c++) {
     const cell = cells[c] ?? '';
-    const n = cell.length;
-    let i = 0;
-    for (; i + 1 < n; i += 2) {
-      const pair = cell.charCodeAt(i) | (cell.charCodeAt(i + 1) << 16);
-      a = Math.imul(a ^ pair, 0x01000193);
-      b = Math.imul(b ^ pair, 0x5bd1e995);
+    for (let i = 0; i < cell.length; i++) {
+      const code = cell.charCodeAt(i);
+      a = Math.imul(a ^ code, 0x01000193);
+      b = Math.imul(b ^ code, 0x5bd1e995);
     }
-    const last = (i < n ? cell.charCodeAt(i) : 0) ^ (n << 16) ^ 0x1f;
-    a = Math.imul(a ^ last, 0x01000193);
-    b = Math.imul(b ^ last, 0x5bd1e995);
+    a = Math.imul(a ^ 0x1f, 0x01000193);
+    b = Math.imul(b ^ 0x1f, 0x5bd1e995);
   }
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
@@ -157,6 +151,10 @@ function rowHash(cells: string[], width: number): number {
 function detached(text: string): string {
   // Joining makes a new string, and cutting it flattens it into text of its own.
   return ` ${text}`.slice(1);
+}
+
+function forgetName(item: ItemAcc): void {
+  item.name = null;
 }
 
 /** Every item key an emitted order delivered so far, over all its chunks. */
@@ -358,7 +356,8 @@ export class OrderHistoryReader {
     if (!key) {
       this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where: this.where(index) });
     } else {
-      const item = order.items.get(key);
+      // Most orders hold one item: nothing to look up before the first.
+      const item = order.items.size === 0 ? undefined : order.items.get(key);
       if (this.preview) {
         if (!item) order.items.set(key, { key, asin, name, unitPrice: null, quantity: null });
       } else {
@@ -407,6 +406,9 @@ export class OrderHistoryReader {
   }
 
   private orderFor(id: string): OrderAcc {
+    // An order's rows come together: most rows belong to the order of the row before.
+    const previous = this.open[this.open.length - 1];
+    if (previous !== undefined && previous.id === id) return previous;
     const known = this.orders.get(id);
     if (known && !known.emitted) return known;
     // A continuation of an emitted order: it moves to the end, as a new open order.
@@ -533,7 +535,7 @@ export class OrderHistoryReader {
     order.date = null;
     order.dateRaw = undefined;
     order.recipient = order.currency = order.status = order.payment = order.marketplace = null;
-    for (const item of order.items.values()) item.name = null;
+    order.items.forEach(forgetName);
     // Evicting one at a time from the front of a Map is slow (deleted slots); drop the older half at once.
     // Emitted orders come first in `orders`, so the oldest are its first entries.
     if (this.emitted > RECENT_ORDERS * 2) {
