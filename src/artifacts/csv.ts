@@ -67,7 +67,7 @@ export class CsvTokenizer {
           }
           // Lenient: text after a closing quote, up to the next delimiter, belongs to the field.
           if (pos < n && s[pos] !== delimiter && s.charCodeAt(pos) !== CR && s.charCodeAt(pos) !== LF) {
-            lineEnd = s.indexOf('\n', pos);
+            if (lineEnd !== -1 && lineEnd < pos) lineEnd = s.indexOf('\n', pos);
             const comma = s.indexOf(delimiter, pos);
             const stop = comma !== -1 && (lineEnd === -1 || comma < lineEnd) ? comma : lineEnd === -1 ? (final ? n : -1) : lineEnd;
             if (stop === -1) break rows;
@@ -83,7 +83,6 @@ export class CsvTokenizer {
           const next = s.charCodeAt(pos);
           if (s[pos] === delimiter) {
             pos += 1;
-            lineEnd = s.indexOf('\n', pos);
             if (pos >= n && !final) break rows;
             if (pos >= n) {
               row.push('');
@@ -103,6 +102,8 @@ export class CsvTokenizer {
           rowStart = pos;
           break;
         }
+        // `lineEnd` is the first LF at or after some earlier position of this row: still the first at or
+        // after `pos` unless a quoted field ran past it, so it is looked up again only then.
         if (lineEnd !== -1 && lineEnd < pos) lineEnd = s.indexOf('\n', pos);
         const comma = s.indexOf(delimiter, pos);
         if (comma !== -1 && (lineEnd === -1 || comma < lineEnd)) {

@@ -90,13 +90,17 @@ export interface KeyedObservation {
 export function keyObservations(connector: ConnectorDefinition, observations: readonly Observation[]): KeyedObservation[] {
   const streams = new Map(connector.streams.map((stream) => [stream.name, stream]));
   const out: KeyedObservation[] = [];
+  // Records next to each other often share their time (an order and its items): tested once.
+  let wellFormed = '';
   for (const observation of observations) {
     const stream = streams.get(observation.stream);
     if (!stream) continue;
     const parts = recordKeyParts(stream, observation.data);
     if (!parts) continue;
     const time = observation.data[stream.eventTimeField];
-    out.push({ stream, id: [stream.name, recordIdentity(stream, 'owner_artifact', parts.join('|'))], eventTime: typeof time === 'string' && time.length <= 40 && EVENT_TIME_RE.test(time) ? time : '' });
+    let eventTime = '';
+    if (typeof time === 'string' && (time === wellFormed || (time.length <= 40 && EVENT_TIME_RE.test(time)))) eventTime = wellFormed = time;
+    out.push({ stream, id: [stream.name, recordIdentity(stream, 'owner_artifact', parts.join('|'))], eventTime });
   }
   return out;
 }

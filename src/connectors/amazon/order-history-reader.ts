@@ -59,6 +59,8 @@ interface ItemAcc {
 const COLUMNS = ['Order ID', 'Order Date', 'Currency', 'Order Status', 'Shipping Address', 'Payment Instrument Type', 'Website', 'Total Owed', 'ASIN', 'Product Name', 'Quantity', 'Unit Price'] as const;
 type Column = (typeof COLUMNS)[number];
 type CellReader = (row: string[], name: Column) => string | null;
+/** Each column's position in the file's rows (-1 when the file lacks it). */
+type ColumnIndexes = Record<Column, number>;
 
 /** `cleanText` with a fast path: most cells need no cleaning, and the check is a cheap scan. */
 function cleanCell(value: string | undefined): string | null {
@@ -85,22 +87,24 @@ function bounded(value: string | null, max: number): string | null {
   return value !== null && value.length > max ? value.slice(0, max) : value;
 }
 
-/** Reads a cell by header name, tolerant of case and stray spaces; the value comes back cleaned (`cleanText`). */
-function cellReader(fields: string[]): CellReader {
+/** Where each column the parser reads sits in a file's header, tolerant of case and stray spaces. */
+function columnIndexes(fields: string[]): ColumnIndexes {
   const byNorm = new Map<string, number>();
   fields.forEach((f, index) => {
     const norm = f.replace(/^\uFEFF/, '').trim().toLowerCase();
     if (!byNorm.has(norm)) byNorm.set(norm, index);
   });
-  // Resolved once per file: the reader runs a dozen times per row.
-  const indexOf = new Map<Column, number>();
-  for (const name of COLUMNS) {
-    const index = byNorm.get(name.toLowerCase());
-    if (index !== undefined) indexOf.set(name, index);
-  }
+  // One object of one shape, resolved once per file: the reader looks columns up a dozen times per row.
+  const indexes = {} as ColumnIndexes;
+  for (const name of COLUMNS) indexes[name] = byNorm.get(name.toLowerCase()) ?? -1;
+  return indexes;
+}
+
+/** Reads a cell by header name; the value comes back cleaned (`cleanText`), placeholders as null. */
+function cellReader(indexes: ColumnIndexes): CellReader {
   return (row, name) => {
-    const index = indexOf.get(name);
-    if (index === undefined) return null;
+    const index = indexes[name];
+    if (index === -1) return null;
     const value = cleanCell(row[index]);
     if (value === null) return null;
     // Placeholders ("Not Available", "N/A", "null", "none", "-") all start with n, N or -.
@@ -138,6 +142,19 @@ function rowHash(cells: string[], width: number): number {
     b = Math.imul(b ^ 0x1f, 0x5bd1e995);
   }
   return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
+
+/**
+ * A copy of `text` that holds no reference to the string it was cut from. A short slice of a long
+ * string (a cell of the decoded text) keeps all of that string alive while it lives.
+ */
+function detached(text: string): string {
+  // Joining makes a new string, and cutting it flattens it into text of its own.
+  return ` ${text}`.slice(1);
+}
+
+function forgetName(item: ItemAcc): void {
+  item.name = null;
 }
 
 /** Every item key an emitted order delivered so far, over all its chunks. */
@@ -181,7 +198,11 @@ export class OrderHistoryReader {
   // Per file.
   private fileName = '';
   private width = 0;
+  private columns = columnIndexes([]);
   private cell: CellReader = () => null;
+  /** The last Shipping Address cell read for a recipient and its recipient: one customer's rows repeat it. */
+  private lastAddress: string | undefined;
+  private lastRecipient: string | null = null;
   private hasOrderId = false;
   private dataIndex = 0;
   private shapeWarnings = 0;
@@ -239,7 +260,8 @@ export class OrderHistoryReader {
     if (this.header) {
       const fields = row.map((f, index) => (index === 0 ? f.replace(/^\uFEFF/, '') : f));
       this.width = fields.length;
-      this.cell = cellReader(fields);
+      this.columns = columnIndexes(fields);
+      this.cell = cellReader(this.columns);
       this.hasOrderId = fields.some((f) => f.trim().toLowerCase() === 'order id');
       this.header = false;
       if (!this.hasOrderId) {
@@ -263,9 +285,13 @@ export class OrderHistoryReader {
       });
     }
     const fingerprint = rowHash(row, this.width);
-    const id = this.cell(row, 'Order ID');
-    const validId = !!id && ORDER_ID_RE.test(id);
-    const order = validId ? this.orderFor(id) : undefined;
+    const columns = this.columns;
+    // A well-formed id is clean as written (digits, D and hyphens): no cleaning and no second test.
+    const rawId = row[columns['Order ID']];
+    const cleanId = rawId !== undefined && ORDER_ID_RE.test(rawId);
+    const id = cleanId ? rawId : this.cell(row, 'Order ID');
+    const validId = cleanId || (!!id && ORDER_ID_RE.test(id));
+    const order = validId ? this.orderFor(id!) : undefined;
     // An exact repeat of a row (the same part uploaded twice) would double quantities and totals.
     if (this.seenBefore(order, fingerprint)) {
       this.skipped++;
@@ -284,8 +310,10 @@ export class OrderHistoryReader {
       return;
     }
     const cell = this.cell;
-    const dateRaw = cell(row, 'Order Date');
     // An order's rows repeat its date: read once per order (orderTimes is a pure function of the text).
+    // A cell equal to the order's cleaned date is clean already.
+    const rawDate = row[columns['Order Date']];
+    const dateRaw = rawDate !== undefined && rawDate === order.dateRaw ? rawDate : cell(row, 'Order Date');
     const date = !dateRaw ? null : dateRaw === order.dateRaw ? order.date : orderTimes(dateRaw);
     if (!date) {
       this.warn({ code: 'undated_row', message: `Row ${index + 1} (order ${id}) has no readable Order Date; the order was kept without a date.`, where: this.where(index) });
@@ -295,7 +323,7 @@ export class OrderHistoryReader {
       order.dateRaw = dateRaw!;
     }
     // The recipient is the account evidence the preview shows, so both modes read it.
-    order.recipient ??= recipientOf(cell(row, 'Shipping Address'));
+    order.recipient ??= this.recipientOfRow(row);
     // A continuation adds nothing when its total stays 0 (flush), so a preview sums the total of those orders too.
     if (!this.preview || order.earlierItems) {
       // Total Owed is per row (per item per shipment), so an order's total is
@@ -313,15 +341,23 @@ export class OrderHistoryReader {
       }
     }
 
-    const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
-    const asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
+    // An ASIN as Amazon writes it is clean and upper-case already.
+    const asinCell = row[columns.ASIN];
+    let asin: string | null;
+    if (asinCell !== undefined && ASIN_RE.test(asinCell)) {
+      asin = asinCell;
+    } else {
+      const rawAsin = cell(row, 'ASIN')?.toUpperCase() ?? null;
+      asin = rawAsin && ASIN_RE.test(rawAsin) ? rawAsin : null;
+    }
     // The name keys an item only when there is no ASIN; a preview reads it only then.
     const name = this.preview && asin ? null : bounded(cell(row, 'Product Name'), 2000);
-    const key = itemKey(asin, name);
+    const key = asin ?? itemKey(null, name);
     if (!key) {
       this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where: this.where(index) });
     } else {
-      const item = order.items.get(key);
+      // Most orders hold one item: nothing to look up before the first.
+      const item = order.items.size === 0 ? undefined : order.items.get(key);
       if (this.preview) {
         if (!item) order.items.set(key, { key, asin, name, unitPrice: null, quantity: null });
       } else {
@@ -339,6 +375,16 @@ export class OrderHistoryReader {
     }
     this.contributed = true;
     this.lastOrderId = id;
+  }
+
+  /** The recipient a row's Shipping Address names (`recipientOf`), read once for a run of rows with the same address. */
+  private recipientOfRow(row: string[]): string | null {
+    const address = row[this.columns['Shipping Address']];
+    if (address === undefined || address !== this.lastAddress) {
+      this.lastAddress = address;
+      this.lastRecipient = recipientOf(this.cell(row, 'Shipping Address'));
+    }
+    return this.lastRecipient;
   }
 
   /** Has the order (or, without one, this chunk) had a row with this hash already? Remembers it. */
@@ -360,6 +406,9 @@ export class OrderHistoryReader {
   }
 
   private orderFor(id: string): OrderAcc {
+    // An order's rows come together: most rows belong to the order of the row before.
+    const previous = this.open[this.open.length - 1];
+    if (previous !== undefined && previous.id === id) return previous;
     const known = this.orders.get(id);
     if (known && !known.emitted) return known;
     // A continuation of an emitted order: it moves to the end, as a new open order.
@@ -369,7 +418,8 @@ export class OrderHistoryReader {
       this.emitted--;
     }
     const order: OrderAcc = {
-      id,
+      // Kept while the order is remembered, so a copy of its own: the cell is a slice of a megabyte of text.
+      id: earlier ? earlier.id : detached(id),
       date: null,
       totalCents: 0,
       currency: null,
@@ -383,7 +433,7 @@ export class OrderHistoryReader {
       earlierItems: earlier ? itemKeysSoFar(earlier) : undefined,
       emitted: false,
     };
-    this.orders.set(id, order);
+    this.orders.set(order.id, order);
     this.open.push(order);
     return order;
   }
@@ -480,10 +530,22 @@ export class OrderHistoryReader {
     order.emitted = true;
     if (!this.chunked) return;
     this.emitted++;
+    // A continuation reads only the id, the row hashes and the item keys of what was emitted; the rest
+    // (cells sliced from the text, among them) need not outlive the chunk.
+    order.date = null;
+    order.dateRaw = undefined;
+    order.recipient = order.currency = order.status = order.payment = order.marketplace = null;
+    order.items.forEach(forgetName);
     // Evicting one at a time from the front of a Map is slow (deleted slots); drop the older half at once.
     // Emitted orders come first in `orders`, so the oldest are its first entries.
     if (this.emitted > RECENT_ORDERS * 2) {
-      this.orders = new Map([...this.orders].slice(this.emitted - RECENT_ORDERS));
+      const kept = new Map<string, OrderAcc>();
+      let dropped = this.emitted - RECENT_ORDERS;
+      this.orders.forEach((value, key) => {
+        if (dropped > 0) dropped--;
+        else kept.set(key, value);
+      });
+      this.orders = kept;
       this.emitted = RECENT_ORDERS;
     }
   }

@@ -30,10 +30,14 @@ function isCalendarDay(year: number, month: number, day: number): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/** `-01` … `-31`: a day or month with its dash, made once (every order's day is written). */
+const DASHED = Array.from({ length: 32 }, (_, n) => `-${pad(n)}`);
+
 /** The local calendar day of an instant, `YYYY-MM-DD`. */
 function localDay(at: number): string {
   const local = new Date(at);
-  return `${pad(local.getFullYear(), 4)}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}`;
+  const year = local.getFullYear();
+  return (year >= 1000 && year <= 9999 ? String(year) : pad(year, 4)) + DASHED[local.getMonth() + 1]! + DASHED[local.getDate()]!;
 }
 
 /** The number written in `value` at [from, from + length), or -1 unless all of it is ASCII digits. */

@@ -33,7 +33,130 @@ function refusal(run: () => unknown): ArtifactError {
   throw new Error('expected a refusal');
 }
 
+/**
+ * The tokenizer's rules read one character at a time, for the property tests: a field that starts with `"`
+ * runs to the closing quote (`""` is a quote; unclosed, to the end of the text), and any text after it up to
+ * the next delimiter or LF joins it (less one CR before that stop); after a quoted field a CR, CRLF or LF ends
+ * the row. Any other field runs to the next delimiter or LF, and a CR just before that LF is dropped.
+ */
+function referenceCsv(text: string, delimiter = ','): string[][] {
+  const rows: string[][] = [];
+  const n = text.length;
+  let at = 0;
+  /** From `at` up to the next delimiter or LF (or the end of the text). */
+  const unquotedRun = (): string => {
+    let stop = at;
+    while (stop < n && text[stop] !== delimiter && text[stop] !== '\n') stop++;
+    const run = text.slice(at, stop);
+    at = stop;
+    return run;
+  };
+  while (at < n) {
+    const row: string[] = [];
+    rows.push(row);
+    for (;;) {
+      if (text[at] === '"') {
+        let value = '';
+        at++;
+        while (at < n) {
+          if (text[at] === '"') {
+            if (text[at + 1] === '"') {
+              value += '"';
+              at += 2;
+              continue;
+            }
+            at++;
+            break;
+          }
+          value += text[at++];
+        }
+        if (at < n && text[at] !== delimiter && text[at] !== '\r' && text[at] !== '\n') value += unquotedRun().replace(/\r$/, '');
+        row.push(value);
+        if (at >= n) break;
+        if (text[at] === delimiter) {
+          at++;
+          if (at >= n) {
+            row.push('');
+            break;
+          }
+          continue;
+        }
+        at += text[at] === '\r' && text[at + 1] === '\n' ? 2 : 1;
+        break;
+      }
+      const value = unquotedRun();
+      if (text[at] === delimiter) {
+        row.push(value);
+        at++;
+        if (at >= n) {
+          row.push('');
+          break;
+        }
+        continue;
+      }
+      row.push(at < n ? value.replace(/\r$/, '') : value);
+      at++;
+      break;
+    }
+  }
+  return rows;
+}
+
+/** Rows from a tokenizer fed `text` in the pieces that `cuts` (ascending positions) make. */
+function tokenizedInPieces(text: string, cuts: number[], delimiter = ','): string[][] {
+  const tokenizer = new CsvTokenizer(undefined, delimiter);
+  const rows: string[][] = [];
+  let from = 0;
+  for (const cut of [...cuts, text.length]) {
+    rows.push(...tokenizer.push(text.slice(from, cut)));
+    from = cut;
+  }
+  rows.push(...tokenizer.end());
+  return rows;
+}
+
 describe('CsvTokenizer', () => {
+  // Any text at all, well-formed or not, from the characters that matter to CSV (and a two-byte one).
+  const csvText = (delimiter: string) => fc.array(fc.constantFrom('a', 'b', ' ', delimiter, '"', '\r', '\n', 'é'), { maxLength: 40 }).map((characters) => characters.join(''));
+
+  it('reads any text as the reference rules do, cut into two pieces at every position', () => {
+    fc.assert(
+      fc.property(csvText(','), (text) => {
+        const expected = referenceCsv(text);
+        expect(parseCsv(text)).toEqual(expected);
+        for (let cut = 0; cut <= text.length; cut++) expect(tokenizedInPieces(text, [cut])).toEqual(expected);
+        expect(tokenizedInPieces(text, [...text].map((_, index) => index))).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads any text as the reference rules do with another delimiter, in random pieces', () => {
+    fc.assert(
+      fc.property(csvText(';'), fc.array(fc.nat(40)), (text, cuts) => {
+        const positions = [...new Set(cuts.map((cut) => Math.min(cut, text.length)))].sort((a, b) => a - b);
+        expect(tokenizedInPieces(text, positions, ';')).toEqual(referenceCsv(text, ';'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads rows of quoted fields (commas, quotes, LF and CRLF inside, empty fields) as papaparse does, cut at every position', () => {
+    const cell = fc.oneof(fc.constantFrom('', ' ', 'a,b', 'say "hi"', 'two\nlines', 'crlf\r\nin', '""', 'Café — ü', ',', '\r\n'), fc.string({ maxLength: 6 }));
+    fc.assert(
+      fc.property(fc.array(fc.array(cell, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean(), (rows, crlf, trailingNewline) => {
+        const newline = crlf ? '\r\n' : '\n';
+        const text = Papa.unparse(rows, { newline, quotes: true }) + (trailingNewline ? newline : '');
+        const expected = Papa.parse<string[]>(text, { newline, delimiter: ',', skipEmptyLines: true }).data;
+        // papaparse drops a row of one empty field (`""`) with the blank lines; so do the parsers.
+        const notBlank = (parsed: string[][]) => parsed.filter((row) => !(row.length === 1 && row[0] === ''));
+        expect(notBlank(referenceCsv(text))).toEqual(expected);
+        for (let cut = 0; cut <= text.length; cut++) expect(notBlank(tokenizedInPieces(text, [cut]))).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('agrees with papaparse on any well-formed CSV, however the text is split into chunks', () => {
     const cell = fc.oneof(fc.string(), fc.constantFrom('a,b', 'say "hi"', 'two\nlines', 'crlf\r\nin', '', ' ', 'Café — ü'));
     fc.assert(

@@ -220,6 +220,29 @@ describe('tolerance', () => {
     expect(out.warnings.map((w) => w.code)).toEqual(['bad_order_id']);
   });
 
+  it('reads cells that need cleaning as it reads clean ones: ids, dates, ASINs and a recipient per address', () => {
+    const head = 'Order ID,Order Date,ASIN,Shipping Address\n';
+    const day = '2020-01-01T10:00:00Z';
+    const [a, b, c, d] = ['111-1111111-1111111', '112-2222222-2222222', '113-3333333-3333333', '114-4444444-4444444'];
+    const rows: [string, string, string, string][] = [
+      [a, day, 'B000000001', 'Dana Whitfield, 1 Main St'],
+      [a, day, 'B000000002', 'Dana Whitfield, 1 Main St'],
+      [b, day, 'B000000001', 'Dana Whitfield, 1 Main St'],
+      [c, day, 'B000000001', 'Sam Okafor, 2 Elm St'],
+      [d, day, 'B000000001', 'Not Available'],
+    ];
+    const messy = rows.map(([id, date, asin, address]) => [` ${id} `, `${date} `, asin.toLowerCase(), address === 'Not Available' ? address : ` ${address.replace(' ', '   ')}`]);
+    const read = (table: string[][]) => parser.parse([file(head + table.map((row) => Papa.unparse([row])).join('\n'))]);
+    const out = read(rows);
+    expect(read(messy).observations).toEqual(out.observations);
+    expect(out.observations.filter((o) => o.stream === 'orders').map((o) => [o.data.id, o.data.recipient_name, o.data.item_count])).toEqual([
+      [a, 'Dana Whitfield', 2],
+      [b, 'Dana Whitfield', 1],
+      [c, 'Sam Okafor', 1],
+      [d, undefined, 1],
+    ]);
+  });
+
   it('keys an item without an ASIN by its normalised name', () => {
     const out = parser.parse([
       file('Order ID,Order Date,ASIN,Product Name,Quantity\n111-1111111-1111111,2020-01-01T10:00:00Z,,  Handmade   Mug  ,3\n'),
