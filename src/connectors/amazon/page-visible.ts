@@ -6,7 +6,7 @@
  *
  * DOM calls are the cost here (3–4× dearer in the content script's isolated
  * world than in the page's), so the read uses the browser's bulk lookups:
- * one walk over all elements numbers them in document order, the hidden ones
+ * one list of all elements numbers them in document order, the hidden ones
  * come from selector queries, and a text-only TreeWalker visits text nodes;
  * which text is hidden, and what lies inside what, is then arithmetic on
  * those numbers.
@@ -43,15 +43,8 @@ interface VisibleIndex {
   chunks: Chunk[];
   /** Each chunk's element's number (ascending with the chunks). */
   at: number[];
-  /**
-   * Every element under the root numbered in document order (the root 0, the
-   * last `count`): in this map, or, for an extraction's index, on the
-   * elements themselves (`numberOf`).
-   */
-  numbers: Map<Element, number> | null;
-  /** What an element's number kept on it is above (see `NUMBER`). */
-  base: number;
-  count: number;
+  /** Every element under the root numbered in document order (the root 0). */
+  numbers: Map<Element, number>;
   /** The outermost hidden subtrees under the root: numbers `hiddenFrom[i]` to `hiddenTo[i]`, ascending. */
   hiddenFrom: number[];
   hiddenTo: number[];
@@ -61,26 +54,6 @@ interface VisibleIndex {
   rootHidden: boolean;
   /** `root.querySelectorAll(selector)` per selector asked, with each element's number (see `queryAll`). */
   queries: Map<string, { elements: Element[]; keys: number[] }>;
-}
-
-/**
- * Where an extraction's index keeps element numbers: on the elements, under a
- * symbol only this script's world sees, since a map of every element costs
- * as much again as the walk that numbers them. Each extraction adds a base
- * above every earlier one's, so a number left from an earlier extraction
- * reads as none. Reads inside an extraction (`visibleChunks` of an element
- * outside it) use a map, so as not to renumber its elements.
- */
-const NUMBER = Symbol('gleaner number');
-type Numbered = Element & { [NUMBER]?: number };
-/** More elements than a page holds. */
-const NUMBER_SPAN = 2 ** 25;
-let lastBase = 0;
-
-function numberOf(index: VisibleIndex, el: Element): number | undefined {
-  if (index.numbers) return index.numbers.get(el);
-  const kept = (el as Numbered)[NUMBER];
-  return kept !== undefined && kept >= index.base ? kept - index.base : undefined;
 }
 
 /** A character `cleanText` keeps (it drops whitespace, no-break and zero-width spaces and direction marks). */
@@ -128,7 +101,7 @@ function lastOf(index: VisibleIndex, el: Element): number {
     // One before the first element after the subtree: a sibling is usually a step away, the deepest last child several.
     // The ancestors climbed on the way (each its parent's last child) end where `el` does.
     const climbed: Element[] = [];
-    last = index.count;
+    last = index.numbers.size - 1;
     for (let p: Element | null = el; p && p !== index.root; p = p.parentElement) {
       const known = index.lasts.get(p);
       if (known !== undefined) {
@@ -138,7 +111,7 @@ function lastOf(index: VisibleIndex, el: Element): number {
       climbed.push(p);
       const next = p.nextElementSibling;
       if (next) {
-        last = (numberOf(index, next) as number) - 1;
+        last = (index.numbers.get(next) as number) - 1;
         break;
       }
     }
@@ -159,26 +132,16 @@ function inHidden(index: VisibleIndex, n: number): boolean {
  * its parent element, leaving out text inside hidden elements (`root`
  * itself is not checked).
  */
-function indexVisible(root: Element, keepOnElements = false): VisibleIndex {
+function indexVisible(root: Element): VisibleIndex {
+  const numbers = new Map<Element, number>([[root, 0]]);
   const elements = root.ownerDocument.createTreeWalker(root, SHOW_ELEMENT);
   let count = 0;
-  let numbers: Map<Element, number> | null = null;
-  let base = 0;
-  if (keepOnElements && lastBase + 2 * NUMBER_SPAN < Number.MAX_SAFE_INTEGER) {
-    base = lastBase += NUMBER_SPAN;
-    (root as Numbered)[NUMBER] = base;
-    for (let el = elements.nextNode(); el; el = elements.nextNode()) (el as Numbered)[NUMBER] = base + ++count;
-  } else {
-    numbers = new Map<Element, number>([[root, 0]]);
-    for (let el = elements.nextNode(); el; el = elements.nextNode()) numbers.set(el as Element, ++count);
-  }
+  for (let el = elements.nextNode(); el; el = elements.nextNode()) numbers.set(el as Element, ++count);
   const index: VisibleIndex = {
     root,
     chunks: [],
     at: [],
     numbers,
-    base,
-    count,
     hiddenFrom: [],
     hiddenTo: [],
     lasts: new Map(),
@@ -189,7 +152,7 @@ function indexVisible(root: Element, keepOnElements = false): VisibleIndex {
   // The browser's own lookups (single classes and tags are its fast paths), not one query of the whole selector list.
   const hidden: [number, Element][] = [];
   const add = (list: ArrayLike<Element>) => {
-    for (let i = 0; i < list.length; i++) hidden.push([numberOf(index, list[i] as Element) as number, list[i] as Element]);
+    for (let i = 0; i < list.length; i++) hidden.push([numbers.get(list[i] as Element) as number, list[i] as Element]);
   };
   for (const tag of HIDDEN_TAGS) add(root.getElementsByTagName(tag));
   for (const name of HIDDEN_CLASSES) add(root.getElementsByClassName(name));
@@ -213,7 +176,7 @@ function indexVisible(root: Element, keepOnElements = false): VisibleIndex {
     // Most text nodes are the spaces between tags: `cleanText` would make them empty.
     if (!hasText(value)) continue;
     const el = node.parentNode as Element;
-    const n = numberOf(index, el) as number;
+    const n = numbers.get(el) as number;
     while (h < index.hiddenTo.length && (index.hiddenTo[h] as number) < n) h++;
     if (h < index.hiddenFrom.length && (index.hiddenFrom[h] as number) <= n) continue;
     // Most pieces are clean already: `cleanText`'s replace is the walk's dearest step.
@@ -234,7 +197,7 @@ let indexed: VisibleIndex | undefined;
 
 /** Runs `read` with `root`'s visible text read once up front. */
 export function withVisibleIndex<T>(root: Element, read: () => T): T {
-  indexed = indexVisible(root, true);
+  indexed = indexVisible(root);
   try {
     return read();
   } finally {
@@ -244,7 +207,7 @@ export function withVisibleIndex<T>(root: Element, read: () => T): T {
 
 /** `el`'s number when it lies under the root outside hidden subtrees (the root itself included). */
 function entered(index: VisibleIndex | undefined, el: Element): number | undefined {
-  const n = index && numberOf(index, el);
+  const n = index?.numbers.get(el);
   return n !== undefined && !inHidden(index as VisibleIndex, n) ? n : undefined;
 }
 
@@ -293,11 +256,11 @@ export function queryAll(scope: Element, selector: string): Element[] {
     const parts = selector.split(',');
     if (parts.length === 1) {
       const elements = elementsOf(index.root.querySelectorAll(selector));
-      query = { elements, keys: elements.map((el) => numberOf(index, el) as number) };
+      query = { elements, keys: elements.map((el) => index.numbers.get(el) as number) };
     } else {
       const found = new Map<number, Element>();
       for (const part of parts) {
-        for (const el of elementsOf(index.root.querySelectorAll(part))) found.set(numberOf(index, el) as number, el);
+        for (const el of elementsOf(index.root.querySelectorAll(part))) found.set(index.numbers.get(el) as number, el);
       }
       const keys = [...found.keys()].sort((a, b) => a - b);
       query = { elements: keys.map((key) => found.get(key) as Element), keys };
@@ -315,8 +278,8 @@ export function queryFirst(scope: Element, selector: string): Element | null {
 /** `outer.contains(inner)`, from the numbers when both lie under the root. */
 export function holds(outer: Element, inner: Element): boolean {
   const index = indexed;
-  const o = index && numberOf(index, outer);
-  const i = index && numberOf(index, inner);
+  const o = index?.numbers.get(outer);
+  const i = index?.numbers.get(inner);
   if (!index || o === undefined || i === undefined) return outer.contains(inner);
   return o <= i && i <= lastOf(index, outer);
 }
@@ -329,13 +292,13 @@ export interface ElementSet {
 
 export function elementSet(elements: Element[]): ElementSet {
   const index = indexed;
-  return { elements, numbers: elements.map((el) => index && numberOf(index, el)) };
+  return { elements, numbers: elements.map((el) => index?.numbers.get(el)) };
 }
 
 /** `set.elements.some((el) => holds(outer, el))`: an ancestor tested against an item's neighbours is one lookup, not one per neighbour. */
 export function holdsAny(outer: Element, set: ElementSet): boolean {
   const index = indexed;
-  const o = index && numberOf(index, outer);
+  const o = index?.numbers.get(outer);
   const last = index && o !== undefined ? lastOf(index, outer) : undefined;
   for (let i = 0; i < set.elements.length; i++) {
     const n = set.numbers[i];
