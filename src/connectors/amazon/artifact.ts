@@ -20,7 +20,7 @@ import type { ArtifactFile, ArtifactParseResult } from '../types';
 import { CsvTokenizer, parseCsv } from '../../artifacts/csv';
 import { decodeText } from '../../artifacts/text';
 import { ChunkCutter, type ChunkedArtifactParser, type ParsedChunk, type ParseSummary } from '../../artifacts/streaming';
-import { minDate, OrderHistoryReader } from './order-history-reader';
+import { OrderHistoryReader } from './order-history-reader';
 import { compact, formatCents } from './util';
 
 /** `Retail.OrderHistory.1.csv`, inside its folder or bare, also a browser's `Retail.OrderHistory.1 (1).csv`. */
@@ -143,3 +143,12 @@ export const amazonOrderHistoryParser: ChunkedArtifactParser = {
     return { ...earlier, ...later };
   },
 };
+
+/** The earlier of two dates (either may be missing). */
+function minDate(a: unknown, b: unknown): string | undefined {
+  const x = typeof a === 'string' ? a : undefined;
+  const y = typeof b === 'string' ? b : undefined;
+  if (!x) return y;
+  if (!y) return x;
+  return Date.parse(y) < Date.parse(x) ? y : x;
+}

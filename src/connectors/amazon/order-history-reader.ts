@@ -1,9 +1,10 @@
 /**
  * The row-by-row reader of Amazon's order history CSV (`Retail.OrderHistory.N.csv`,
- * one row per item per shipment): cells by header name, rows grouped into
- * orders and items, exact-duplicate rows and continuations of an order
- * already emitted, counts and warnings. artifact.ts drives it, whole-file or
- * chunk by chunk.
+ * one row per item per shipment): rows grouped into orders and items,
+ * exact-duplicate rows and continuations of an order already emitted, counts
+ * and warnings. artifact.ts drives it, whole-file or chunk by chunk; how a
+ * row's cells are read is order-history-cells.ts, the records an order and
+ * its items make are order-history-records.ts.
  *
  * In preview mode (`ChunkOptions.preview`) every row goes through the same
  * steps, so rows, orders, items, keys, days, counts, continuations and
@@ -14,144 +15,14 @@
  * quantities, a name when the ASIN keys the item) are not read.
  */
 import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
-import { orderTimes, type OrderTimes } from './order-time';
-import { ASIN_RE, ORDER_ID_RE, cleanText, formatCents, itemKey, marketplaceOf, orderItemId, parseMoney } from './util';
+import { bounded, cellReader, columnIndexes, detached, parseQuantity, recipientOf, rowHash, type CellReader } from './order-history-cells';
+import { itemKeys, itemRecord, orderKeys, orderRecord, type ItemAcc, type OrderAcc } from './order-history-records';
+import { orderTimes } from './order-time';
+import { ASIN_RE, ORDER_ID_RE, itemKey, marketplaceOf, parseMoney } from './util';
 
 const MAX_WARNINGS_PER_CODE = 50;
 /** Recently emitted orders remembered for duplicate rows and item counts across chunks. */
 const RECENT_ORDERS = 5000;
-
-interface OrderAcc {
-  id: string;
-  /** The earliest readable Order Date of the order's rows. */
-  date: OrderTimes | null;
-  /** Sum of Total Owed in cents; null once any row's amount is unknown. */
-  totalCents: number | null;
-  currency: string | null;
-  status: string | null;
-  recipient: string | null;
-  payment: string | null;
-  marketplace: string | null;
-  items: Map<string, ItemAcc>;
-  /**
-   * Hashes of this order's rows (exact-duplicate detection): the first on its own (most orders have
-   * one row), a Set from the second on.
-   */
-  firstRow: number;
-  rows: Set<number> | null;
-  /** The raw Order Date of the order's last dated row, to read an order's repeated date once. */
-  dateRaw?: string;
-  /** Item keys an earlier chunk already emitted for this order (a continuation). */
-  earlierItems?: Set<string>;
-  /** Emitted (kept in `orders` as a recent order) rather than open in this chunk. */
-  emitted: boolean;
-}
-
-interface ItemAcc {
-  key: string;
-  asin: string | null;
-  name: string | null;
-  unitPrice: number | null;
-  quantity: number | null;
-}
-
-/** The columns the parser reads, by their header names in Amazon's file. */
-const COLUMNS = ['Order ID', 'Order Date', 'Currency', 'Order Status', 'Shipping Address', 'Payment Instrument Type', 'Website', 'Total Owed', 'ASIN', 'Product Name', 'Quantity', 'Unit Price'] as const;
-type Column = (typeof COLUMNS)[number];
-type CellReader = (row: string[], name: Column) => string | null;
-/** Each column's position in the file's rows (-1 when the file lacks it). */
-type ColumnIndexes = Record<Column, number>;
-
-/** `cleanText` with a fast path: most cells need no cleaning, and the check is a cheap scan. */
-function cleanCell(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  const n = value.length;
-  if (n === 0 || n > 2000) return cleanText(value);
-  let previousSpace = true; // a leading space needs cleaning
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 32) {
-      if (previousSpace) return cleanText(value);
-      previousSpace = true;
-    } else if (c < 32 || c === 0xa0 || c === 0x200b || c === 0x200e || c === 0x200f || (c > 0x1680 && c < 0x3001) || c === 0xfeff || c === 0x85) {
-      return cleanText(value);
-    } else {
-      previousSpace = false;
-    }
-  }
-  return previousSpace ? cleanText(value) : value;
-}
-
-/** A cell the reader already cleaned, cut to `max` characters. */
-function bounded(value: string | null, max: number): string | null {
-  return value !== null && value.length > max ? value.slice(0, max) : value;
-}
-
-/** Where each column the parser reads sits in a file's header, tolerant of case and stray spaces. */
-function columnIndexes(fields: string[]): ColumnIndexes {
-  const byNorm = new Map<string, number>();
-  fields.forEach((f, index) => {
-    const norm = f.replace(/^\uFEFF/, '').trim().toLowerCase();
-    if (!byNorm.has(norm)) byNorm.set(norm, index);
-  });
-  // One object of one shape, resolved once per file: the reader looks columns up a dozen times per row.
-  const indexes = {} as ColumnIndexes;
-  for (const name of COLUMNS) indexes[name] = byNorm.get(name.toLowerCase()) ?? -1;
-  return indexes;
-}
-
-/** Reads a cell by header name; the value comes back cleaned (`cleanText`), placeholders as null. */
-function cellReader(indexes: ColumnIndexes): CellReader {
-  return (row, name) => {
-    const index = indexes[name];
-    if (index === -1) return null;
-    const value = cleanCell(row[index]);
-    if (value === null) return null;
-    // Placeholders ("Not Available", "N/A", "null", "none", "-") all start with n, N or -.
-    const first = value.charCodeAt(0);
-    if ((first === 110 || first === 78 || first === 45) && value.length <= 13 && /^(?:not available|n\/a|null|none|-)$/i.test(value)) return null;
-    return value;
-  };
-}
-
-function parseQuantity(value: string | null): number | null {
-  if (value === null || !/^\d{1,6}$/.test(value)) return null;
-  return Number(value);
-}
-
-/** "Dana Whitfield, 1200 Alder St, …" → "Dana Whitfield". Without a comma the name cannot be told from the address. */
-function recipientOf(address: string | null): string | null {
-  const comma = address ? address.indexOf(',') : -1;
-  if (!address || comma === -1) return null;
-  const first = cleanText(address.slice(0, comma), 201);
-  return first && first.length <= 200 ? first : null;
-}
-
-/** A 53-bit hash of a row's cells (two FNV-1a passes), cheap to keep per order. */
-function rowHash(cells: string[], width: number): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ width;
-  for (let c = 0; c < width; c++) {
-    const cell = cells[c] ?? '';
-    for (let i = 0; i < cell.length; i++) {
-      const code = cell.charCodeAt(i);
-      a = Math.imul(a ^ code, 0x01000193);
-      b = Math.imul(b ^ code, 0x5bd1e995);
-    }
-    a = Math.imul(a ^ 0x1f, 0x01000193);
-    b = Math.imul(b ^ 0x1f, 0x5bd1e995);
-  }
-  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
-}
-
-/**
- * A copy of `text` that holds no reference to the string it was cut from. A short slice of a long
- * string (a cell of the decoded text) keeps all of that string alive while it lives.
- */
-function detached(text: string): string {
-  // Joining makes a new string, and cutting it flattens it into text of its own.
-  return ` ${text}`.slice(1);
-}
 
 function forgetName(item: ItemAcc): void {
   item.name = null;
@@ -162,14 +33,6 @@ function itemKeysSoFar(order: OrderAcc): Set<string> {
   const keys = new Set(order.earlierItems);
   for (const key of order.items.keys()) keys.add(key);
   return keys;
-}
-
-export function minDate(a: unknown, b: unknown): string | undefined {
-  const x = typeof a === 'string' ? a : undefined;
-  const y = typeof b === 'string' ? b : undefined;
-  if (!x) return y;
-  if (!y) return x;
-  return Date.parse(y) < Date.parse(x) ? y : x;
 }
 
 /** The row-by-row state of one upload. */
@@ -458,10 +321,10 @@ export class OrderHistoryReader {
         if (!this.maxDay || day > this.maxDay) this.maxDay = day;
       }
       const newItems = continuation ? [...order.items.keys()].filter((key) => !order.earlierItems!.has(key)).length : order.items.size;
-      observations.push({ stream: 'orders', data: this.preview ? this.orderKeys(order) : this.orderRecord(order, newItems) });
+      observations.push({ stream: 'orders', data: this.preview ? orderKeys(order) : orderRecord(order, newItems) });
       for (const item of order.items.values()) {
         if (order.earlierItems?.has(item.key)) continuations++;
-        observations.push({ stream: 'order_items', data: this.preview ? this.itemKeys(order, item) : this.itemRecord(order, item) });
+        observations.push({ stream: 'order_items', data: this.preview ? itemKeys(order, item) : itemRecord(order, item) });
       }
       this.remember(order);
     }
@@ -473,56 +336,6 @@ export class OrderHistoryReader {
       this.emitted = 0;
     }
     return { observations, continuations };
-  }
-
-  /**
-   * An order's record. Built field by field in the record's order, leaving out what is unknown
-   * (as `compact` would, without a second object per record).
-   */
-  private orderRecord(order: OrderAcc, newItems: number): Record<string, unknown> {
-    const data: Record<string, unknown> = { id: order.id };
-    if (order.date) {
-      data.order_date = order.date.day;
-      if (order.date.instant !== undefined) data.ordered_at = order.date.instant;
-    }
-    data.order_total = order.totalCents !== null ? formatCents(order.totalCents, order.currency) : null;
-    data.order_total_cents = order.totalCents;
-    if (order.currency !== null) data.currency = order.currency;
-    if (order.status !== null) data.delivery_status = order.status;
-    if (order.recipient !== null) data.recipient_name = order.recipient;
-    if (newItems > 0) data.item_count = newItems;
-    if (order.payment !== null) data.payment_method_summary = order.payment;
-    if (order.marketplace !== null) data.marketplace = order.marketplace;
-    return data;
-  }
-
-  private itemRecord(order: OrderAcc, item: ItemAcc): Record<string, unknown> {
-    const data: Record<string, unknown> = { id: orderItemId(order.id, item.key), order_id: order.id, item_key: item.key };
-    if (item.asin !== null) data.asin = item.asin;
-    if (item.name !== null) data.name = item.name;
-    data.unit_price = item.unitPrice !== null ? formatCents(item.unitPrice, order.currency) : null;
-    data.unit_price_cents = item.unitPrice;
-    data.quantity = item.quantity;
-    if (order.date) {
-      data.order_date = order.date.day;
-      if (order.date.instant !== undefined) data.ordered_at = order.date.instant;
-    }
-    return data;
-  }
-
-  /** A preview's order: the fields of `orderRecord` the preview reads (key, event day, account evidence), the same values. */
-  private orderKeys(order: OrderAcc): Record<string, unknown> {
-    const data: Record<string, unknown> = { id: order.id };
-    if (order.date) data.order_date = order.date.day;
-    if (order.recipient !== null) data.recipient_name = order.recipient;
-    return data;
-  }
-
-  /** A preview's item: the fields of `itemRecord` the preview reads (key, event day), the same values. */
-  private itemKeys(order: OrderAcc, item: ItemAcc): Record<string, unknown> {
-    const data: Record<string, unknown> = { id: orderItemId(order.id, item.key) };
-    if (order.date) data.order_date = order.date.day;
-    return data;
   }
 
   /** Keeps an emitted order in `orders` (chunked), the latest RECENT_ORDERS to twice that many of them. */
