@@ -1,5 +1,6 @@
 /** Owner-facing wording shared by the popup and dashboard. */
 import type { AcquisitionMethod, BatchCounts } from '../core/model';
+import { localDayOf } from '../core/local-day';
 
 /**
  * The owner's one vocabulary for how records arrive: each method has one name
@@ -53,7 +54,7 @@ export function formatEventDay(eventTime: string): string {
   if (!/T\d{2}:\d{2}/.test(eventTime)) return formatDay(eventTime);
   const date = new Date(eventTime);
   if (Number.isNaN(date.getTime())) return formatDay(eventTime);
-  return formatDay(`${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`);
+  return formatDay(localDayOf(date));
 }
 
 export function formatWindow(start: string, end: string): string {

@@ -128,10 +128,7 @@ export function parseDuration(raw: string | null | undefined): number | null {
 }
 
 /** The calendar day of an instant in this browser's time zone (what the owner calls the day they watched). */
-export function localDayOf(instant: string): string {
-  const date = new Date(instant);
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
-}
+export { localDayOf } from '../../core/local-day';
 
 /**
  * The account hint of one Netflix profile. The full export names profiles only

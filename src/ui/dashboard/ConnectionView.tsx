@@ -7,6 +7,7 @@ import { RecordsBrowser } from './RecordsBrowser';
 import { Receipts } from './Receipts';
 import { MergeConnections } from './MergeConnections';
 import { ProbableCounts } from './ProbablePairs';
+import { localDayOf } from '../../core/local-day';
 
 type Coverage = ResponseOf<'coverage.get'>;
 type Batches = ResponseOf<'batches.list'>;
@@ -14,8 +15,7 @@ type Connection = ResponseOf<'connections.list'>[number];
 type Tombstones = ResponseOf<'coverage.tombstones'>;
 
 export function today(): string {
-  const now = new Date();
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  return localDayOf();
 }
 
 export function ConnectionView(props: {

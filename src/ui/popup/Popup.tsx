@@ -16,6 +16,7 @@ import { describeCapture, pageChanged, pageChangedLine } from './capture-line';
 import { CAPTURE_SETTINGS_KEY } from '../../capture/settings';
 import { accountsNextSteps, pickAccount } from '../dashboard/sources';
 import type { NextStep } from '../next-steps';
+import { localDayOf } from '../../core/local-day';
 
 type Connections = ResponseOf<'connections.list'>;
 type TabStatus = ResponseOf<'tab.status'>;
@@ -42,8 +43,7 @@ async function readNextStep(status: TabStatus | undefined): Promise<{ accountNam
   const account = source && pickAccount(source, status?.lastCapture?.connectionId);
   if (!source || !account) return undefined;
   const coverage = await send('coverage.get', { connectionId: account.id });
-  const now = new Date();
-  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+  const today = localDayOf();
   const [mine] = accountsNextSteps({ ...source, connections: [account] }, new Map([[account.id, coverage]]), today);
   return mine?.steps[0] && { accountName: mine.accountName, step: mine.steps[0] };
 }
