@@ -16,6 +16,7 @@
  * `BENCH_SKIP_EXPORT_AFTER_IMPORT=1` leaves the 200k import out of the million
  * part. The 300 MB ChatGPT part (issue 11; about half an hour here) runs only
  * when asked for: `BENCH_ONLY=chatgpt`;
+ * Each part prints its seconds (`part_<name>_s`) and the run its total (`total_s`).
  * `BENCH_PROFILE=<dir>` writes CPU profiles of the worker per phase and prints
  * the top self-time functions (build a readable copy first:
  * `GLEANER_OUT_DIR=.output-profile GLEANER_NO_MINIFY=1 npx wxt build`, then
@@ -28,14 +29,26 @@ import { runChatgptBench } from './bench/chatgpt';
 import { runCaptureBench } from './bench/capture';
 import { runViewingBench } from './bench/viewing';
 
+/** Runs one part of the bench and prints how long it took, so the whole run's time (goal: under 20 minutes) is read per part. */
+async function timedPart(name: string, run: () => Promise<void>): Promise<number> {
+  const began = Date.now();
+  await run();
+  const took = (Date.now() - began) / 1000;
+  console.log(`bench part_${name}_s: ${Math.round(took)}`);
+  return took;
+}
+
 async function main() {
   const only = process.env.BENCH_ONLY;
-  if (!only || only === 'import') await runImportBench();
-  if (!only || only === 'export') await runExportBench();
-  if (!only || only === 'million') await runMillionBench();
-  if (!only || only === 'capture') await runCaptureBench();
-  if (!only || only === 'viewing') await runViewingBench();
-  if (only === 'chatgpt') await runChatgptBench();
+  let total = 0;
+  if (!only || only === 'import') total += await timedPart('import', runImportBench);
+  if (!only || only === 'export') total += await timedPart('export', runExportBench);
+  if (!only || only === 'million') total += await timedPart('million', runMillionBench);
+  if (!only || only === 'capture') total += await timedPart('capture', runCaptureBench);
+  if (!only || only === 'viewing') total += await timedPart('viewing', runViewingBench);
+  if (only === 'chatgpt') total += await timedPart('chatgpt', runChatgptBench);
+  const scale = process.env.GLEANER_BENCH_SCALE ? ` at GLEANER_BENCH_SCALE=${process.env.GLEANER_BENCH_SCALE}` : '';
+  console.log(`bench total_s: ${Math.round(total)} (goal < 1200 for the whole bench${only ? `; this run: ${only} only` : ''}${scale})`);
 }
 
 main().catch((error: unknown) => {

@@ -25,7 +25,26 @@ export interface ExtractTiming {
   median: number;
   min: number;
   p25: number;
+  /**
+   * The floor on the same page, timed in turn with the extractor: one read of
+   * the whole page (every element visited, every text node's value read),
+   * the least a reader of the page's visible text does. Milliseconds, median.
+   */
+  floorMedian: number;
 }
+
+/**
+ * The floor's read (see `ExtractTiming.floorMedian`), as source evaluated in
+ * the page: a TreeWalker over the elements, one over the text nodes.
+ */
+const READ_PAGE_ONCE = `(root) => {
+  let seen = 0;
+  const elements = root.ownerDocument.createTreeWalker(root, NodeFilter.SHOW_ELEMENT);
+  for (let node = elements.nextNode(); node; node = elements.nextNode()) seen++;
+  const texts = root.ownerDocument.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = texts.nextNode(); node; node = texts.nextNode()) seen += node.nodeValue.length;
+  return seen;
+}`;
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const bundles = new Map<string, string>();
@@ -70,9 +89,16 @@ async function contentScriptWorld(contexts: ContextDescription[], extensionId: s
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}
+
 /**
  * Opens `big` and times `runs` extractions of it (after `warmup` untimed
- * ones) in the content script's world.
+ * ones) in the content script's world, each followed by a read of the page
+ * for the floor.
  */
 export async function timeExtraction(session: ExtensionSession, big: BigPage, options: { runs?: number; warmup?: number } = {}): Promise<ExtractTiming> {
   const runs = options.runs ?? 40;
@@ -95,25 +121,34 @@ ${extractorBundle(big.key)}
   const extractor = Object.values(__gleanerExtractorModule).find((value) => value && typeof value.extract === 'function');
   const url = new URL(location.href);
   const items = extractor.extract(document, url).observations.filter((o) => o.stream === ${JSON.stringify(big.stream)}).length;
-  for (let i = 0; i < ${warmup}; i++) extractor.extract(document, url);
+  const readPageOnce = ${READ_PAGE_ONCE};
+  const root = document.body ?? document.documentElement;
+  for (let i = 0; i < ${warmup}; i++) {
+    extractor.extract(document, url);
+    readPageOnce(root);
+  }
+  // In turn, so both see the same load.
   const times = [];
+  const floors = [];
   for (let i = 0; i < ${runs}; i++) {
-    const started = performance.now();
+    let started = performance.now();
     extractor.extract(document, url);
     times.push(performance.now() - started);
+    // Ten reads per sample: the isolated world's clock ticks in 0.1 ms, longer than one read of a small page.
+    started = performance.now();
+    for (let j = 0; j < 10; j++) readPageOnce(root);
+    floors.push((performance.now() - started) / 10);
   }
-  return { items, times };
+  return { items, times, floors };
 })()`;
     const reply = (await cdp.send('Runtime.evaluate', { expression, contextId, returnByValue: true })) as {
-      result: { value?: { items: number; times: number[] } };
+      result: { value?: { items: number; times: number[]; floors: number[] } };
       exceptionDetails?: { text: string; exception?: { description?: string } };
     };
     if (reply.exceptionDetails) throw new Error(`Extraction failed in the page: ${reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text}`);
-    const { items, times } = reply.result.value!;
+    const { items, times, floors } = reply.result.value!;
     const sorted = [...times].sort((a, b) => a - b);
-    const half = sorted.length >> 1;
-    const median = sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
-    return { items, runs, median, min: sorted[0]!, p25: sorted[Math.floor(sorted.length / 4)]! };
+    return { items, runs, median: median(times), min: sorted[0]!, p25: sorted[Math.floor(sorted.length / 4)]!, floorMedian: median(floors) };
   } finally {
     await cdp?.detach().catch(() => undefined);
     await page.close();
