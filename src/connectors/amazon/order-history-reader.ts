@@ -15,7 +15,7 @@
  * quantities, a name when the ASIN keys the item) are not read.
  */
 import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
-import { bounded, cellReader, columnIndexes, detached, parseQuantity, recipientOf, rowHash, type CellReader } from './order-history-cells';
+import { bounded, cellReader, columnIndexes, detached, parseQuantity, recipientOf, RowHasher, type CellReader } from './order-history-cells';
 import { itemKeys, itemRecord, orderKeys, orderRecord, type ItemAcc, type OrderAcc } from './order-history-records';
 import { orderTimes } from './order-time';
 import { ASIN_RE, ORDER_ID_RE, itemKey, marketplaceOf, parseMoney } from './util';
@@ -50,6 +50,7 @@ export class OrderHistoryReader {
   /** How many of `orders` are emitted ones. */
   private emitted = 0;
   private orphanRows = new Set<number>();
+  private readonly hasher = new RowHasher();
   readonly entries: string[] = [];
   rowsRead = 0;
   skipped = 0;
@@ -97,6 +98,7 @@ export class OrderHistoryReader {
   private currentPath = '';
 
   endFile(): void {
+    this.hasher.forget();
     if (this.contributed && !this.entries.includes(this.currentPath)) this.entries.push(this.currentPath);
     this.contributed = false;
   }
@@ -147,7 +149,7 @@ export class OrderHistoryReader {
         where: this.where(index),
       });
     }
-    const fingerprint = rowHash(row, this.width);
+    const fingerprint = this.hasher.hash(row, this.width);
     const columns = this.columns;
     // A well-formed id is clean as written (digits, D and hyphens): no cleaning and no second test.
     const rawId = row[columns['Order ID']];
