@@ -2,7 +2,7 @@
  * How one row of Amazon's order history CSV is read: which columns, where
  * they sit in a file's header, a cell cleaned (with a fast path for the
  * clean ones) and placeholders read as nothing, the recipient in a shipping
- * address, and a row's hash for exact-duplicate detection.
+ * address, and rows' hashes for exact-duplicate detection.
  * order-history-reader.ts decides what the rows make.
  */
 import { cleanText } from './util';
@@ -79,21 +79,88 @@ export function recipientOf(address: string | null): string | null {
   return first && first.length <= 200 ? first : null;
 }
 
-/** A 53-bit hash of a row's cells (two FNV-1a passes), cheap to keep per order. */
-export function rowHash(cells: string[], width: number): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ width;
-  for (let c = 0; c < width; c++) {
-    const cell = cells[c] ?? '';
-    for (let i = 0; i < cell.length; i++) {
-      const code = cell.charCodeAt(i);
-      a = Math.imul(a ^ code, 0x01000193);
-      b = Math.imul(b ^ code, 0x5bd1e995);
-    }
-    a = Math.imul(a ^ 0x1f, 0x01000193);
-    b = Math.imul(b ^ 0x1f, 0x5bd1e995);
+const LANE_A_PRIME = 0x01000193; // FNV-1a's 32-bit prime
+const LANE_B_PRIME = 0x5bd1e995; // MurmurHash2's multiplier: a second lane unlike the first
+
+/** Cells this long or longer are kept per column for comparison (see RowHasher). */
+const LONG_CELL = 32;
+/** The lanes of the last cell `hashCell` hashed: two results without an object per cell. */
+let cellA = 0;
+let cellB = 0;
+
+function hashCell(cell: string): void {
+  const n = cell.length;
+  // The length first, so the words of cells of different lengths never line up.
+  let a = Math.imul(0x811c9dc5 ^ n, LANE_A_PRIME);
+  let b = Math.imul(0x050c5d1f ^ n, LANE_B_PRIME);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const word = cell.charCodeAt(i) | (cell.charCodeAt(i + 1) << 16);
+    a = Math.imul(a ^ word, LANE_A_PRIME);
+    b = Math.imul(b ^ word, LANE_B_PRIME);
   }
-  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+  if (i < n) {
+    const last = cell.charCodeAt(i);
+    a = Math.imul(a ^ last, LANE_A_PRIME);
+    b = Math.imul(b ^ last, LANE_B_PRIME);
+  }
+  cellA = a;
+  cellB = b;
+}
+
+/**
+ * 53-bit hashes of rows' cells for exact-duplicate detection, cheap to keep per order. A false match
+ * would drop a real row, so: each cell is hashed with its length first, two UTF-16 code units per
+ * 32-bit word (half the multiplications of one per character), in two lanes; a row mixes its cells'
+ * lanes in order. Each step (xor a word, multiply by an odd number) is a bijection of the lane, so two
+ * rows that differ in one character (or two side by side), in place, always differ in lane A, whose
+ * 32 bits are all kept; other different rows share a hash with odds near 2^-53.
+ * A file's rows repeat their long cells (the addresses): each column keeps its last long cell and
+ * its lanes, and an equal one is compared, not hashed again. A comparison costs about as much as
+ * hashing 30 characters, so shorter cells are hashed at once.
+ */
+export class RowHasher {
+  private cells: string[] = [];
+  private laneA: number[] = [];
+  private laneB: number[] = [];
+
+  hash(row: string[], width: number): number {
+    let a = 0x811c9dc5 ^ width;
+    let b = 0x01000193 ^ width;
+    const { cells, laneA, laneB } = this;
+    for (let c = 0; c < width; c++) {
+      const cell = row[c] ?? '';
+      if (cell.length < LONG_CELL) {
+        hashCell(cell);
+        a = Math.imul(a ^ cellA, LANE_A_PRIME);
+        b = Math.imul(b ^ cellB, LANE_B_PRIME);
+        continue;
+      }
+      if (c >= cells.length || cell !== cells[c]) {
+        hashCell(cell);
+        // Columns fill in order from 0, so the arrays stay without holes.
+        while (cells.length < c) {
+          cells.push('');
+          laneA.push(0);
+          laneB.push(0);
+        }
+        cells[c] = cell;
+        laneA[c] = cellA;
+        laneB[c] = cellB;
+      }
+      a = Math.imul(a ^ laneA[c]!, LANE_A_PRIME);
+      b = Math.imul(b ^ laneB[c]!, LANE_B_PRIME);
+    }
+    // Lane B's high bits depend on every bit of its words (its low bits only on their low bits).
+    return (a >>> 0) * 0x200000 + (b >>> 11);
+  }
+
+  /** Drops the cells kept: slices of a file's text that would keep it alive. */
+  forget(): void {
+    this.cells = [];
+    this.laneA = [];
+    this.laneB = [];
+  }
 }
 
 /**

@@ -15,8 +15,8 @@
  * quantities, a name when the ASIN keys the item) are not read.
  */
 import type { BatchWarning, CoverageClaim, Observation } from '../../core/model';
-import { bounded, cellReader, columnIndexes, detached, parseQuantity, recipientOf, rowHash, type CellReader } from './order-history-cells';
-import { itemKeys, itemRecord, orderKeys, orderRecord, type ItemAcc, type OrderAcc } from './order-history-records';
+import { bounded, cellReader, columnIndexes, detached, parseQuantity, recipientOf, RowHasher, type CellReader } from './order-history-cells';
+import { addItem, itemKeys, itemOf, itemRecord, orderKeys, orderRecord, type ItemAcc, type OrderAcc } from './order-history-records';
 import { orderTimes } from './order-time';
 import { ASIN_RE, ORDER_ID_RE, itemKey, marketplaceOf, parseMoney } from './util';
 
@@ -31,7 +31,7 @@ function forgetName(item: ItemAcc): void {
 /** Every item key an emitted order delivered so far, over all its chunks. */
 function itemKeysSoFar(order: OrderAcc): Set<string> {
   const keys = new Set(order.earlierItems);
-  for (const key of order.items.keys()) keys.add(key);
+  for (const item of order.items) keys.add(item.key);
   return keys;
 }
 
@@ -50,6 +50,7 @@ export class OrderHistoryReader {
   /** How many of `orders` are emitted ones. */
   private emitted = 0;
   private orphanRows = new Set<number>();
+  private readonly hasher = new RowHasher();
   readonly entries: string[] = [];
   rowsRead = 0;
   skipped = 0;
@@ -97,6 +98,7 @@ export class OrderHistoryReader {
   private currentPath = '';
 
   endFile(): void {
+    this.hasher.forget();
     if (this.contributed && !this.entries.includes(this.currentPath)) this.entries.push(this.currentPath);
     this.contributed = false;
   }
@@ -147,7 +149,7 @@ export class OrderHistoryReader {
         where: this.where(index),
       });
     }
-    const fingerprint = rowHash(row, this.width);
+    const fingerprint = this.hasher.hash(row, this.width);
     const columns = this.columns;
     // A well-formed id is clean as written (digits, D and hyphens): no cleaning and no second test.
     const rawId = row[columns['Order ID']];
@@ -219,15 +221,14 @@ export class OrderHistoryReader {
     if (!key) {
       this.warn({ code: 'item_unidentified', message: `Row ${index + 1} names no product (no ASIN, no name); only its order was kept.`, where: this.where(index) });
     } else {
-      // Most orders hold one item: nothing to look up before the first.
-      const item = order.items.size === 0 ? undefined : order.items.get(key);
+      const item = itemOf(order, key);
       if (this.preview) {
-        if (!item) order.items.set(key, { key, asin, name, unitPrice: null, quantity: null });
+        if (!item) addItem(order, { key, asin, name, unitPrice: null, quantity: null });
       } else {
         const quantity = parseQuantity(cell(row, 'Quantity'));
         const price = parseMoney(cell(row, 'Unit Price'));
         if (!item) {
-          order.items.set(key, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
+          addItem(order, { key, asin, name, unitPrice: price ? price.cents : null, quantity });
         } else {
           // Split shipment: the same item in several rows; quantities add up.
           item.quantity = item.quantity !== null && quantity !== null ? item.quantity + quantity : null;
@@ -290,7 +291,8 @@ export class OrderHistoryReader {
       recipient: null,
       payment: null,
       marketplace: null,
-      items: new Map(),
+      items: [],
+      itemsByKey: null,
       firstRow: earlier ? earlier.firstRow : -1,
       rows: earlier ? earlier.rows : null,
       earlierItems: earlier ? itemKeysSoFar(earlier) : undefined,
@@ -307,7 +309,7 @@ export class OrderHistoryReader {
     let continuations = 0;
     for (const order of this.open) {
       // An order whose rows were all duplicates or failed contributes nothing new.
-      if (order.earlierItems && order.items.size === 0 && order.totalCents === 0 && !order.date) {
+      if (order.earlierItems && order.items.length === 0 && order.totalCents === 0 && !order.date) {
         this.remember(order);
         continue;
       }
@@ -320,9 +322,9 @@ export class OrderHistoryReader {
         if (!this.minDay || day < this.minDay) this.minDay = day;
         if (!this.maxDay || day > this.maxDay) this.maxDay = day;
       }
-      const newItems = continuation ? [...order.items.keys()].filter((key) => !order.earlierItems!.has(key)).length : order.items.size;
+      const newItems = continuation ? order.items.filter((item) => !order.earlierItems!.has(item.key)).length : order.items.length;
       observations.push({ stream: 'orders', data: this.preview ? orderKeys(order) : orderRecord(order, newItems) });
-      for (const item of order.items.values()) {
+      for (const item of order.items) {
         if (order.earlierItems?.has(item.key)) continuations++;
         observations.push({ stream: 'order_items', data: this.preview ? itemKeys(order, item) : itemRecord(order, item) });
       }

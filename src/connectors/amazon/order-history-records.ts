@@ -18,7 +18,12 @@ export interface OrderAcc {
   recipient: string | null;
   payment: string | null;
   marketplace: string | null;
-  items: Map<string, ItemAcc>;
+  /**
+   * The order's items, in the order their first rows came. Most orders hold one or two, so a list (no
+   * Map per order: the preview makes tens of thousands of orders); `itemsByKey` indexes a long one.
+   */
+  items: ItemAcc[];
+  itemsByKey: Map<string, ItemAcc> | null;
   /**
    * Hashes of this order's rows (exact-duplicate detection): the first on its own (most orders have
    * one row), a Set from the second on.
@@ -31,6 +36,25 @@ export interface OrderAcc {
   earlierItems?: Set<string>;
   /** Emitted (kept in `orders` as a recent order) rather than open in this chunk. */
   emitted: boolean;
+}
+
+/** Items an order holds before `itemsByKey` indexes them: beyond this, a scan costs more than a Map. */
+const ITEMS_SCANNED = 8;
+
+/** The order's item with this key, if any. */
+export function itemOf(order: OrderAcc, key: string): ItemAcc | undefined {
+  if (order.itemsByKey) return order.itemsByKey.get(key);
+  for (const item of order.items) if (item.key === key) return item;
+  return undefined;
+}
+
+/** Adds an item (whose key the order does not hold yet). */
+export function addItem(order: OrderAcc, item: ItemAcc): void {
+  // A list of one made whole: `push` on an empty list would reserve room for many.
+  if (order.items.length === 0) order.items = [item];
+  else order.items.push(item);
+  if (order.itemsByKey) order.itemsByKey.set(item.key, item);
+  else if (order.items.length > ITEMS_SCANNED) order.itemsByKey = new Map(order.items.map((entry) => [entry.key, entry]));
 }
 
 export interface ItemAcc {
