@@ -113,8 +113,8 @@ function hashCell(cell: string): void {
  * would drop a real row, so: each cell is hashed with its length first, two UTF-16 code units per
  * 32-bit word (half the multiplications of one per character), in two lanes; a row mixes its cells'
  * lanes in order. Each step (xor a word, multiply by an odd number) is a bijection of the lane, so two
- * rows that differ in one character (or two side by side), in place, always differ in lane A, whose
- * 32 bits are all kept; other different rows share a hash with odds near 2^-53.
+ * rows that differ in one 32-bit word (one character, or two sharing a word), in place, always differ
+ * in lane A, whose 32 bits are all kept; other different rows share a hash with odds near 2^-53.
  * A file's rows repeat their long cells (the addresses): each column keeps its last long cell and
  * its lanes, and an equal one is compared, not hashed again. A comparison costs about as much as
  * hashing 30 characters, so shorter cells are hashed at once.
