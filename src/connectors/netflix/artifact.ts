@@ -19,7 +19,8 @@ import { ArtifactError } from '../../artifacts/errors';
 import { parseCsv } from '../../artifacts/csv';
 import type { ChunkedArtifactParser, ChunkOptions, StreamFile } from '../../artifacts/streaming';
 import { columnsOf, parseStreamed, parseWhole, RowReader, scanColumn } from './csv-reader';
-import { cleanText, evidenceKey, localDayOf, needsOrder, orderEvidence, parseDay, parseDuration, parseStartTime, profileHint, type DateOrder } from './util';
+import { localDayOf } from '../../core/local-day';
+import { cleanText, evidenceKey, needsOrder, orderEvidence, parseDay, parseDuration, parseStartTime, profileHint, type DateOrder } from './util';
 
 export const VIEWING_HISTORY_PATH_RE = /(^|[/\\])NetflixViewingHistory(?: ?\(\d+\))?\.csv$/i;
 export const VIEWING_ACTIVITY_PATH_RE = /(^|[/\\])(CONTENT_INTERACTION[/\\])?ViewingActivity(?: ?\(\d+\))?\.csv$/i;

@@ -127,9 +127,6 @@ export function parseDuration(raw: string | null | undefined): number | null {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : null;
 }
 
-/** The calendar day of an instant in this browser's time zone (what the owner calls the day they watched). */
-export { localDayOf } from '../../core/local-day';
-
 /**
  * The account hint of one Netflix profile. The full export names profiles only
  * by name (no id), so the name is the identity every method agrees on.

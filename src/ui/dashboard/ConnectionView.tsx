@@ -14,10 +14,6 @@ type Batches = ResponseOf<'batches.list'>;
 type Connection = ResponseOf<'connections.list'>[number];
 type Tombstones = ResponseOf<'coverage.tombstones'>;
 
-export function today(): string {
-  return localDayOf();
-}
-
 export function ConnectionView(props: {
   connectionId: string;
   refreshKey: number;
@@ -69,7 +65,7 @@ export function ConnectionView(props: {
             legend={index === ordered.length - 1}
             stream={entry.stream}
             streamLabel={streamLabel(entry.stream)}
-            today={today()}
+            today={localDayOf()}
             lanes={entry.methods.map((method) => ({
               method: method.method,
               windows: method.windows,

@@ -4,7 +4,8 @@ import { send, type ResponseOf } from '../../messages/client';
 import { watchChanges } from '../../messages/changes';
 import { connectionCounts, plural } from '../format';
 import { ImportPanel } from './ImportPanel';
-import { ConnectionView, today } from './ConnectionView';
+import { ConnectionView } from './ConnectionView';
+import { localDayOf } from '../../core/local-day';
 import { Sources } from './Sources';
 import { StorageHealth } from './StorageHealth';
 import { ServerPanel } from '../../export/ui/ServerPanel';
@@ -79,7 +80,7 @@ export function Dashboard() {
             <a href="#storage-heading">See storage health</a>
           </p>
         )}
-        <Sources sources={sources} today={today()} onImport={focusImport} />
+        <Sources sources={sources} today={localDayOf()} onImport={focusImport} />
         <div id="import">
           <ImportPanel
             onImported={(connectionId) => {
