@@ -240,7 +240,9 @@ export async function seedMillion({ total, connectionId }: { total: number; conn
   first.objectStore('batches').put({ id: batchId, connectionId, connectorKey: 'amazon', method: 'owner_artifact', provenance: { kind: 'artifact', fileName: 'bench.csv', sha256: '1'.repeat(64), sizeBytes: 1, parserVersion: 'bench', importedAt: now }, coverage: [], counts: { parsed: total, new: total, updated: 0, alreadyKnown: 0, skipped: 0, failed: 0, tombstoned: 0, restored: 0 }, warnings: [], status: 'committed', receivedAt: now, dataAsOf: now, artifactSha256: '1'.repeat(64), recaptureCount: 0 });
   await done(first);
   const orders = total / 2;
-  const step = 25_000;
+  // Small transactions: 1,000 orders (2,000 records) at a time seeded 100k records 15–25 % faster than 25,000 (two
+  // alternating pairs, load 1.5–3.5).
+  const step = 1_000;
   for (let from = 0; from < orders; from += step) {
     const tx = db.transaction(['records'], 'readwrite');
     const records = tx.objectStore('records');

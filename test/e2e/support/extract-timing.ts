@@ -8,7 +8,7 @@
  * and evaluated through CDP in the isolated world Chromium made for Gleaner's
  * content script on that page, so it sees the same DOM, the same world and
  * the same JIT as the shipped copy. Used by `scripts/bench/capture.ts` and
- * the budget checks in the e2e tests.
+ * test/e2e/content-scripts.e2e.ts.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
