@@ -37,6 +37,7 @@ import type { Page } from 'playwright-core';
 import type { ExtensionSession } from '../../test/e2e/support/extension';
 import type { ImportJobView } from '../../src/background/import-handlers';
 import { stageFromPath, waitFor, writeCsv } from './import';
+import { median } from '../../test/support/median';
 
 const SCALE = Number(process.env.GLEANER_BENCH_SCALE ?? 1);
 const MILLION = Math.round(1_000_000 * SCALE);
@@ -72,8 +73,6 @@ export async function runMillionBench(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * What the popup asks for on open, in this profile (the 1M and the 10k
@@ -126,7 +125,7 @@ function popupOpen(page: Page): Promise<number> {
  */
 async function mergeRatio(session: ExtensionSession, runs = 9): Promise<void> {
   await session.worker.evaluate(seedMillion, { total: 0, connectionId: EMPTY_ID });
-  const { emptyMs, fullMs } = (await session.worker.evaluate(
+  const { emptyTimes, fullTimes } = (await session.worker.evaluate(
     async ({ ids, runs }) => {
       type Globals = { __gleaner: { db: unknown; applyBatch(db: unknown, input: unknown): Promise<unknown>; connectors: { key: string; streams: unknown[] }[] } };
       const g = (globalThis as unknown as Globals).__gleaner;
@@ -149,11 +148,11 @@ async function mergeRatio(session: ExtensionSession, runs = 9): Promise<void> {
       const emptyTimes: number[] = [];
       const fullTimes: number[] = [];
       for (let i = 0; i < runs; i++) (emptyTimes.push(await merge(ids.empty)), fullTimes.push(await merge(ids.full)));
-      const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-      return { emptyMs: median(emptyTimes), fullMs: median(fullTimes) };
+      return { emptyTimes, fullTimes };
     },
     { ids: { empty: EMPTY_ID, full: BIG_ID }, runs },
-  )) as { emptyMs: number; fullMs: number };
+  )) as { emptyTimes: number[]; fullTimes: number[] };
+  const [emptyMs, fullMs] = [median(emptyTimes), median(fullTimes)];
   console.log(`bench merge_empty_ms: ${emptyMs.toFixed(1)}`);
   console.log(`bench merge_1m_ms: ${fullMs.toFixed(1)}`);
   console.log(`bench merge_1m_ratio: ${(fullMs / emptyMs).toFixed(2)}`);

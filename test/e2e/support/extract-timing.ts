@@ -16,6 +16,7 @@ import { buildSync } from 'esbuild';
 import type { CDPSession } from 'playwright-core';
 import type { BigPage } from '../../fixtures/big-pages';
 import type { ExtensionSession } from './extension';
+import { median } from '../../support/median';
 
 export interface ExtractTiming {
   /** Observations of the page's item stream in one extraction (the page's `count` when read correctly). */
@@ -87,12 +88,6 @@ async function contentScriptWorld(contexts: ContextDescription[], extensionId: s
     if (Date.now() - started > timeoutMs) throw new Error('Gleaner’s content script did not start on the page.');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
 }
 
 /**
