@@ -108,10 +108,10 @@ const { db } = host;
     tally.add(chunk, keyed);
     evidence.add(chunk.observations);
     routeTally.add(chunk, keyed);
-    compared += keyed.filter((entry) => entry.stream.name === primary).length;
+    for (const entry of keyed) if (entry.stream.name === primary) compared += 1;
     for (const connection of siblings) {
       if (keyed.length === 0) continue;
-      const found = await knownKeys(db, 'records', keyed.map((entry) => [connection.id, ...entry.id]));
+      const found = await knownKeys(db, 'records', keyed.map((entry) => [connection.id, entry.stream.name, entry.key]));
       const slot = overlap.get(connection.id)!;
       if (primaryStream && pageKeys.has(connection.id)) slot.probable += probablyKept(primaryStream, chunk.observations, pageKeys.get(connection.id)!, 'owner_artifact');
       found.forEach((known, index) => {
