@@ -94,6 +94,7 @@ const { db } = host;
   let compared = 0;
   let bytes = 0;
   let lastProgress = Date.now();
+  let progress: Promise<boolean> | undefined;
   const out: { summary?: ParseSummary } = {};
   // Files that may all have been imported before (each has the size of a file a receipt holds) are
   // fingerprinted as the parser reads them, at no extra read; any other upload is new, and is
@@ -122,11 +123,16 @@ const { db } = host;
     }
     host.keepAlive();
     // Progress and the discard check at most every PROGRESS_EVERY_MS: a write per chunk would cost more than the parse.
+    // The write runs while the next chunks are read, and its answer (discarded meanwhile?) is read at the
+    // next write or after the last chunk: the parse never waits for IndexedDB.
     if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
-      if (!(await host.advance(job.id, 'parsing', { bytesRead: bytes }))) return; // discarded meanwhile
+      if (progress && !(await progress)) return; // discarded meanwhile
+      progress = host.advance(job.id, 'parsing', { bytesRead: bytes });
+      progress.catch(() => undefined); // a parse error thrown before it is awaited must not leave it unhandled
     }
   }
+  if (progress && !(await progress)) return; // discarded meanwhile
   const summary = out.summary ?? { coverage: [], entries: [], replacedCharacters: 0 };
   if (tally.records === 0) {
     const reason = tally.problems.list()[0]?.message;
