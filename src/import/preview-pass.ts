@@ -43,8 +43,7 @@ export interface PreviewHost {
 
 /** Phase 1: size checks and the sha256, streamed; a file seen before shows its original receipt at once. */
 export async function runFingerprintPass(host: PreviewHost, job: ImportJobRow): Promise<void> {
-  const source = await host.stagedSource(job);
-  const limits = await host.limits();
+  const [source, limits] = await Promise.all([host.stagedSource(job), host.limits()]);
   if (source.size === 0) throw new ArtifactError('empty_file', emptyFileRefusal(job.fileName));
   if (source.size > limits.maxFileBytes) {
     throw new ArtifactError('too_large', `"${job.fileName}" is larger than Gleaner's import limit (${Math.round(limits.maxFileBytes / 1024 / 1024)} MB). Split the export or raise the limit in settings.`);
@@ -76,16 +75,23 @@ async function committedArtifactOfSize(db: GleanerDatabase, size: number): Promi
 
 /** Phase 2: the whole file read once, nothing stored; the owner sees what a commit would do. */
 export async function runPreviewPass(host: PreviewHost, job: ImportJobRow): Promise<void> {
-const { db } = host;
-  const opened = await host.open(job);
+  const { db } = host;
+  // Reads that do not wait on each other go at once: each is an IndexedDB round trip before the first row.
+  const [opened, settings, limits] = await Promise.all([host.open(job), host.settings(), host.limits()]);
   const { connector, parser } = opened;
-  const settings = await host.settings();
-  const limits = await host.limits();
   const primary = connector.streams[0]?.name ?? '';
   const tally = new PreviewTally(primary);
   const evidence = new AccountEvidenceTally(connector);
   const routeTally = new RouteTally(); // one upload holding several accounts (src/import/routes.ts)
-  const siblings = (await db.connections.where('connectorKey').equals(connector.key).toArray()).slice(0, MAX_CANDIDATES);
+  // Files that may all have been imported before (each has the size of a file a receipt holds) are
+  // fingerprinted as the parser reads them, at no extra read; any other upload is new, and is
+  // fingerprinted during its commit instead, so a new export's preview hashes nothing.
+  const given = bareFileFingerprint(job, opened);
+  const [connections, identify] = await Promise.all([
+    db.connections.where('connectorKey').equals(connector.key).toArray(),
+    !given && mayAllBeKnown(db, { connectorKey: connector.key }, opened.files),
+  ]);
+  const siblings = connections.slice(0, MAX_CANDIDATES);
   const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0, probable: 0 }]));
   // Records no key proves the same (a viewing): how many are probably kept from pages already, per connection.
   const primaryStream = connector.streams[0];
@@ -96,11 +102,6 @@ const { db } = host;
   let lastProgress = Date.now();
   let progress: Promise<boolean> | undefined;
   const out: { summary?: ParseSummary } = {};
-  // Files that may all have been imported before (each has the size of a file a receipt holds) are
-  // fingerprinted as the parser reads them, at no extra read; any other upload is new, and is
-  // fingerprinted during its commit instead, so a new export's preview hashes nothing.
-  const given = bareFileFingerprint(job, opened);
-  const identify = !given && (await mayAllBeKnown(db, { connectorKey: connector.key }, opened.files));
   const read: (EntryFingerprint | undefined)[] = [];
   const files = counted(identify ? fingerprinted(opened.files, read) : opened.files, (n) => (bytes += n));
   // `preview`: records need hold only what is tallied here (keys, event times, account evidence); see ChunkOptions.
