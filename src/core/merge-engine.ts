@@ -59,17 +59,31 @@ export function recordIdentity(stream: StreamDefinition, method: AcquisitionMeth
   return stream.crossMethodIdentity ? key : `${method}/${key}`;
 }
 
-/** The `|`-joined primary key of `data`, or undefined when a key field is missing. */
+/** One primary key field's text, or undefined when it is missing or blank. */
+function keyPart(value: unknown): string | undefined {
+  if (value === undefined || value === null || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
+  const text = String(value).trim();
+  return text === '' ? undefined : text;
+}
+
+/** The parts of `data`'s primary key, or undefined when a key field is missing. */
 export function recordKeyParts(stream: StreamDefinition, data: Record<string, unknown>): string[] | undefined {
   const parts: string[] = [];
   for (const field of stream.primaryKey) {
-    const value = data[field];
-    if (value === undefined || value === null || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
-    const text = String(value).trim();
-    if (text === '') return undefined;
+    const text = keyPart(data[field]);
+    if (text === undefined) return undefined;
     parts.push(text);
   }
   return parts;
+}
+
+/**
+ * `recordKeyParts(stream, data)?.join('|')`. A key of one field (most streams') is its text: no array and
+ * no join per record, which the preview pays for every record of an upload.
+ */
+export function recordKey(stream: StreamDefinition, data: Record<string, unknown>): string | undefined {
+  if (stream.primaryKey.length === 1) return keyPart(data[stream.primaryKey[0]!]);
+  return recordKeyParts(stream, data)?.join('|');
 }
 
 export function eventTimeOf(stream: StreamDefinition, data: Record<string, unknown>): string {

@@ -43,8 +43,7 @@ export interface PreviewHost {
 
 /** Phase 1: size checks and the sha256, streamed; a file seen before shows its original receipt at once. */
 export async function runFingerprintPass(host: PreviewHost, job: ImportJobRow): Promise<void> {
-  const source = await host.stagedSource(job);
-  const limits = await host.limits();
+  const [source, limits] = await Promise.all([host.stagedSource(job), host.limits()]);
   if (source.size === 0) throw new ArtifactError('empty_file', emptyFileRefusal(job.fileName));
   if (source.size > limits.maxFileBytes) {
     throw new ArtifactError('too_large', `"${job.fileName}" is larger than Gleaner's import limit (${Math.round(limits.maxFileBytes / 1024 / 1024)} MB). Split the export or raise the limit in settings.`);
@@ -76,16 +75,23 @@ async function committedArtifactOfSize(db: GleanerDatabase, size: number): Promi
 
 /** Phase 2: the whole file read once, nothing stored; the owner sees what a commit would do. */
 export async function runPreviewPass(host: PreviewHost, job: ImportJobRow): Promise<void> {
-const { db } = host;
-  const opened = await host.open(job);
+  const { db } = host;
+  // Reads that do not wait on each other go at once: each is an IndexedDB round trip before the first row.
+  const [opened, settings, limits] = await Promise.all([host.open(job), host.settings(), host.limits()]);
   const { connector, parser } = opened;
-  const settings = await host.settings();
-  const limits = await host.limits();
   const primary = connector.streams[0]?.name ?? '';
   const tally = new PreviewTally(primary);
   const evidence = new AccountEvidenceTally(connector);
   const routeTally = new RouteTally(); // one upload holding several accounts (src/import/routes.ts)
-  const siblings = (await db.connections.where('connectorKey').equals(connector.key).toArray()).slice(0, MAX_CANDIDATES);
+  // Files that may all have been imported before (each has the size of a file a receipt holds) are
+  // fingerprinted as the parser reads them, at no extra read; any other upload is new, and is
+  // fingerprinted during its commit instead, so a new export's preview hashes nothing.
+  const given = bareFileFingerprint(job, opened);
+  const [connections, identify] = await Promise.all([
+    db.connections.where('connectorKey').equals(connector.key).toArray(),
+    !given && mayAllBeKnown(db, { connectorKey: connector.key }, opened.files),
+  ]);
+  const siblings = connections.slice(0, MAX_CANDIDATES);
   const overlap = new Map(siblings.map((connection) => [connection.id, { overlap: 0, known: 0, probable: 0 }]));
   // Records no key proves the same (a viewing): how many are probably kept from pages already, per connection.
   const primaryStream = connector.streams[0];
@@ -94,12 +100,8 @@ const { db } = host;
   let compared = 0;
   let bytes = 0;
   let lastProgress = Date.now();
+  let progress: Promise<boolean> | undefined;
   const out: { summary?: ParseSummary } = {};
-  // Files that may all have been imported before (each has the size of a file a receipt holds) are
-  // fingerprinted as the parser reads them, at no extra read; any other upload is new, and is
-  // fingerprinted during its commit instead, so a new export's preview hashes nothing.
-  const given = bareFileFingerprint(job, opened);
-  const identify = !given && (await mayAllBeKnown(db, { connectorKey: connector.key }, opened.files));
   const read: (EntryFingerprint | undefined)[] = [];
   const files = counted(identify ? fingerprinted(opened.files, read) : opened.files, (n) => (bytes += n));
   // `preview`: records need hold only what is tallied here (keys, event times, account evidence); see ChunkOptions.
@@ -108,10 +110,10 @@ const { db } = host;
     tally.add(chunk, keyed);
     evidence.add(chunk.observations);
     routeTally.add(chunk, keyed);
-    compared += keyed.filter((entry) => entry.stream.name === primary).length;
+    for (const entry of keyed) if (entry.stream.name === primary) compared += 1;
     for (const connection of siblings) {
       if (keyed.length === 0) continue;
-      const found = await knownKeys(db, 'records', keyed.map((entry) => [connection.id, ...entry.id]));
+      const found = await knownKeys(db, 'records', keyed.map((entry) => [connection.id, entry.stream.name, entry.key]));
       const slot = overlap.get(connection.id)!;
       if (primaryStream && pageKeys.has(connection.id)) slot.probable += probablyKept(primaryStream, chunk.observations, pageKeys.get(connection.id)!, 'owner_artifact');
       found.forEach((known, index) => {
@@ -122,11 +124,16 @@ const { db } = host;
     }
     host.keepAlive();
     // Progress and the discard check at most every PROGRESS_EVERY_MS: a write per chunk would cost more than the parse.
+    // The write runs while the next chunks are read, and its answer (discarded meanwhile?) is read at the
+    // next write or after the last chunk: the parse never waits for IndexedDB.
     if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
-      if (!(await host.advance(job.id, 'parsing', { bytesRead: bytes }))) return; // discarded meanwhile
+      if (progress && !(await progress)) return; // discarded meanwhile
+      progress = host.advance(job.id, 'parsing', { bytesRead: bytes });
+      progress.catch(() => undefined); // a parse error thrown before it is awaited must not leave it unhandled
     }
   }
+  if (progress && !(await progress)) return; // discarded meanwhile
   const summary = out.summary ?? { coverage: [], entries: [], replacedCharacters: 0 };
   if (tally.records === 0) {
     const reason = tally.problems.list()[0]?.message;

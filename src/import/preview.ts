@@ -2,7 +2,7 @@
 import type { ConnectorDefinition, StreamDefinition } from '../connectors/types';
 import type { BatchWarning, Observation } from '../core/model';
 import type { ParsedChunk } from '../artifacts/streaming';
-import { recordIdentity, recordKeyParts } from '../core/merge-engine';
+import { recordIdentity, recordKey } from '../core/merge-engine';
 
 /** The model's `EventTime` pattern (checked per record here, so without zod's per-call cost). */
 const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -82,25 +82,30 @@ export function gapsOf(months: ReadonlyMap<string, number>, start: string, end: 
 
 export interface KeyedObservation {
   stream: StreamDefinition;
-  id: [string, string];
+  /** The record's identity in its stream (`recordIdentity`), as the store keys it after the connection and stream. */
+  key: string;
   eventTime: string;
 }
 
+/** Each connector's streams by name, made once: keyObservations runs for every chunk. */
+const streamsByName = new WeakMap<ConnectorDefinition, ReadonlyMap<string, StreamDefinition>>();
+
 /** Stream, record identity and event time of each observation the merge engine would accept. */
 export function keyObservations(connector: ConnectorDefinition, observations: readonly Observation[]): KeyedObservation[] {
-  const streams = new Map(connector.streams.map((stream) => [stream.name, stream]));
+  let streams = streamsByName.get(connector);
+  if (!streams) streamsByName.set(connector, (streams = new Map(connector.streams.map((stream) => [stream.name, stream]))));
   const out: KeyedObservation[] = [];
   // Records next to each other often share their time (an order and its items): tested once.
   let wellFormed = '';
   for (const observation of observations) {
     const stream = streams.get(observation.stream);
     if (!stream) continue;
-    const parts = recordKeyParts(stream, observation.data);
-    if (!parts) continue;
+    const key = recordKey(stream, observation.data);
+    if (key === undefined) continue;
     const time = observation.data[stream.eventTimeField];
     let eventTime = '';
     if (typeof time === 'string' && (time === wellFormed || (time.length <= 40 && EVENT_TIME_RE.test(time)))) eventTime = wellFormed = time;
-    out.push({ stream, id: [stream.name, recordIdentity(stream, 'owner_artifact', parts.join('|'))], eventTime });
+    out.push({ stream, key: recordIdentity(stream, 'owner_artifact', key), eventTime });
   }
   return out;
 }
@@ -118,6 +123,8 @@ export class PreviewTally {
   readonly problems = new ProblemLog();
   start = '';
   end = '';
+  /** The month key (`YYYY-MM`) of the last dated record. */
+  private lastMonth = '';
 
   constructor(private readonly primaryStream: string) {}
 
@@ -138,7 +145,8 @@ export class PreviewTally {
       }
       if (!this.start || entry.eventTime < this.start) this.start = entry.eventTime;
       if (!this.end || entry.eventTime > this.end) this.end = entry.eventTime;
-      const month = entry.eventTime.slice(0, 7);
+      // Records come in runs of one month: the run's key is used again, not cut anew from each time.
+      const month = this.lastMonth !== '' && entry.eventTime.startsWith(this.lastMonth) ? this.lastMonth : (this.lastMonth = entry.eventTime.slice(0, 7));
       this.months.set(month, (this.months.get(month) ?? 0) + 1);
     }
   }

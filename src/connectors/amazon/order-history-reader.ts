@@ -273,17 +273,19 @@ export class OrderHistoryReader {
     // An order's rows come together: most rows belong to the order of the row before.
     const previous = this.open[this.open.length - 1];
     if (previous !== undefined && previous.id === id) return previous;
-    const known = this.orders.get(id);
+    // Kept while the order is remembered, so a copy of its own: the cell is a slice of a megabyte of text.
+    // Copied before the lookup, so the Map hashes one string per new order (the copy), not two.
+    const own = detached(id);
+    const known = this.orders.get(own);
     if (known && !known.emitted) return known;
     // A continuation of an emitted order: it moves to the end, as a new open order.
     const earlier = known;
     if (earlier) {
-      this.orders.delete(id);
+      this.orders.delete(own);
       this.emitted--;
     }
     const order: OrderAcc = {
-      // Kept while the order is remembered, so a copy of its own: the cell is a slice of a megabyte of text.
-      id: earlier ? earlier.id : detached(id),
+      id: earlier ? earlier.id : own,
       date: null,
       totalCents: 0,
       currency: null,

@@ -52,7 +52,7 @@ function tallied(chunks: ParsedChunk[]) {
     const keyed = keyObservations(amazonConnector, chunk.observations);
     tally.add(chunk, keyed);
     evidence.add(chunk.observations);
-    keys.push(...keyed.map((entry) => `${entry.id.join('/')}@${entry.eventTime}`));
+    keys.push(...keyed.map((entry) => `${entry.stream.name}/${entry.key}@${entry.eventTime}`));
   }
   const { months, problems, ...counts } = tally;
   return {
