@@ -29,6 +29,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { launchExtension, type ExtensionSession } from '../../test/e2e/support/extension';
 import { AMAZON_CSV_HEADER, amazonCsvLines } from '../../test/unit/import/generate-amazon-csv';
 import type { ImportJobView } from '../../src/background/import-handlers';
+import { median } from '../../test/support/median';
 
 /** GLEANER_BENCH_SCALE shrinks the runs for a quick look (1 = the issue's sizes). */
 const SCALE = Number(process.env.GLEANER_BENCH_SCALE ?? 1);
@@ -297,7 +298,6 @@ export async function runImportBench(): Promise<void> {
       previews.push(seconds(ready.createdAt, ready.timings?.previewed));
       await session.call('import.discard', { jobId: started.id });
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
     const previewSeconds = median(previews);
     console.log(`bench preview_200k_s: ${previewSeconds.toFixed(2)}`);
     console.log(`bench preview_200k_runs_s: ${previews.map((value) => value.toFixed(2)).join(' ')}`);
