@@ -7,8 +7,8 @@
  * from its source (`src/connectors/<key>/page.ts`, minified as the build is)
  * and evaluated through CDP in the isolated world Chromium made for Gleaner's
  * content script on that page, so it sees the same DOM, the same world and
- * the same JIT as the shipped copy. Used by `scripts/bench/capture.ts` and
- * test/e2e/content-scripts.e2e.ts.
+ * the same JIT as the shipped copy. Used by `scripts/bench/capture.ts`, and
+ * by test/e2e/content-scripts.e2e.ts (`itemsRead`).
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -88,6 +88,11 @@ async function contentScriptWorld(contexts: ContextDescription[], extensionId: s
     if (Date.now() - started > timeoutMs) throw new Error('Gleaner’s content script did not start on the page.');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** How many items of `big`'s stream one extraction in the content script's world reads (untimed use of the same path). */
+export async function itemsRead(session: ExtensionSession, big: BigPage): Promise<number> {
+  return (await timeExtraction(session, big, { runs: 1, warmup: 0 })).items;
 }
 
 /**
