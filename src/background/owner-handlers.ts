@@ -8,7 +8,7 @@ import { browser } from 'wxt/browser';
 import type { GleanerDatabase } from '../db/database';
 import type { AcquisitionPath, ConnectorDefinition } from '../connectors/types';
 import type { AcquisitionBatch, AcquisitionMethod, Completeness } from '../core/model';
-import { recordIdentity, recordKeyParts } from '../core/merge-engine';
+import { joinedRecordKey, recordIdentity } from '../core/merge-engine';
 import { coverageView } from '../core/coverage';
 import type { CaptureSubmit, ParsedRequestOf } from '../messages/protocol';
 import { pauseReason, readCaptureSettings, withPause, writeCaptureSettings, type CaptureSettings, type PauseScope, type StorageAreaLike } from '../capture/settings';
@@ -136,11 +136,11 @@ export function createCaptureMemory(db: GleanerDatabase, connectors: readonly Co
     const byStream = new Map<string, { seen: number; new: number; rids: string[] }>();
     for (const observation of request.observations) {
       const stream = connector.streams.find((candidate) => candidate.name === observation.stream);
-      const parts = stream ? recordKeyParts(stream, observation.data) : undefined;
+      const key = stream ? joinedRecordKey(stream, observation.data) : undefined;
       const entry = byStream.get(observation.stream) ?? { seen: 0, new: 0, rids: [] };
       byStream.set(observation.stream, entry);
       entry.seen += 1;
-      if (stream && parts) entry.rids.push(recordIdentity(stream, 'browser_polyfill', parts.join('|')));
+      if (stream && key !== undefined) entry.rids.push(recordIdentity(stream, 'browser_polyfill', key));
     }
     const batch = reply.batch;
     if (reply.outcome === 'merged' && batch && reply.connectionId) {

@@ -81,7 +81,7 @@ export function recordKeyParts(stream: StreamDefinition, data: Record<string, un
  * `recordKeyParts(stream, data)?.join('|')`. A key of one field (most streams') is its text: no array and
  * no join per record, which the preview pays for every record of an upload.
  */
-export function recordKey(stream: StreamDefinition, data: Record<string, unknown>): string | undefined {
+export function joinedRecordKey(stream: StreamDefinition, data: Record<string, unknown>): string | undefined {
   if (stream.primaryKey.length === 1) return keyPart(data[stream.primaryKey[0]!]);
   return recordKeyParts(stream, data)?.join('|');
 }

@@ -2,7 +2,7 @@
 import type { ConnectorDefinition, StreamDefinition } from '../connectors/types';
 import type { BatchWarning, Observation } from '../core/model';
 import type { ParsedChunk } from '../artifacts/streaming';
-import { recordIdentity, recordKey } from '../core/merge-engine';
+import { joinedRecordKey, recordIdentity } from '../core/merge-engine';
 
 /** The model's `EventTime` pattern (checked per record here, so without zod's per-call cost). */
 const EVENT_TIME_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -100,7 +100,7 @@ export function keyObservations(connector: ConnectorDefinition, observations: re
   for (const observation of observations) {
     const stream = streams.get(observation.stream);
     if (!stream) continue;
-    const key = recordKey(stream, observation.data);
+    const key = joinedRecordKey(stream, observation.data);
     if (key === undefined) continue;
     const time = observation.data[stream.eventTimeField];
     let eventTime = '';
